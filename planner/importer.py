@@ -1,0 +1,804 @@
+"""Import a calls-for-service export into the canonical call table, accounting for every row.
+
+Every data row of the file ends up either in a call (several rows sharing an incident number become one
+call with a unit count) or in the rejects table with its row number, column, value and reason. Row
+numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from planner.errors import ImportFailed
+from planner.mapping import Mapping, detect_columns
+from planner.taxonomy import Taxonomy, default_taxonomy, outcome_hints
+
+REJECT_COLUMNS = ["source_row", "column", "value", "reason"]
+CSV_SUFFIXES = {".csv", ".txt", ".tsv", ".gz"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+# A secondary time more than this after the call was received is taken as a typing error, not a duration.
+MAX_PLAUSIBLE_HOURS = 24
+# A time-only value earlier than the received clock is taken as the next day only within this window.
+NEXT_DAY_WINDOW_HOURS = 12
+# A secondary time of exactly midnight is believed only when the call came in this close before midnight.
+MIDNIGHT_BELIEVED_WITHIN_HOURS = 4
+
+
+@dataclass
+class RawTable:
+    """The file as text: one string column per source column, plus rows that could not be split."""
+
+    frame: pd.DataFrame              # all columns as strings (missing = NA)
+    source_row: np.ndarray           # spreadsheet row number of each frame row
+    rejects: list[tuple[int, str, str, str]]
+    rows_read: int                   # data rows in the file, including rejected ones
+    kind: str                        # "csv", "xlsx" or "parquet"
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """Calls, rejects and what the import did, for the data-quality page and the CLI."""
+
+    calls: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    rows_merged: int                 # rows folded into another row's call (extra units of one incident)
+    mapping: Mapping                 # the mapping actually used (detected columns with overrides applied)
+    detected: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    source: Path | None = None
+    timezone: str | None = None
+
+    @property
+    def calls_imported(self) -> int:
+        return len(self.calls)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def rows_imported(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+    def rejections(self) -> dict[str, int]:
+        """Rejected rows counted by reason, largest first."""
+        if self.rejects.empty:
+            return {}
+        return {str(k): int(v) for k, v in self.rejects["reason"].value_counts().items()}
+
+
+# --------------------------------------------------------------------------------------------- reading
+def read_raw(path: Path, sheet: str | None = None) -> RawTable:
+    """Read a CSV (any common delimiter, UTF-8 with or without BOM, or Latin-1), XLSX or Parquet file."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(f"{path}: file not found")
+    if path.is_dir():
+        raise ImportFailed(f"{path}: is a folder, not a calls export")
+    suffix = path.suffix.lower()
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    # A workbook or Parquet file saved under another name is read for what it is.
+    if magic == b"PK\x03\x04" and suffix not in XLSX_SUFFIXES:
+        suffix = ".xlsx"
+    elif magic == b"PAR1":
+        suffix = ".parquet"
+    try:
+        if suffix in XLSX_SUFFIXES:
+            return _read_xlsx(path, sheet)
+        if suffix in PARQUET_SUFFIXES:
+            return _read_parquet(path)
+        return _read_csv(path)
+    except ImportFailed:
+        raise
+    except (OSError, ValueError, pa.ArrowException, csv.Error, KeyError, EOFError) as e:
+        raise ImportFailed(f"{path}: could not read the file ({type(e).__name__}: {e})") from None
+
+
+def _open_bytes(path: Path) -> bytes:
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    return path.read_bytes()
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip() or f"column_{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+def _read_csv(path: Path) -> RawTable:
+    data = _open_bytes(path)
+    if not data.strip():
+        raise ImportFailed(f"{path}: the file is empty")
+    if data.count(b"\x00", 0, 4096) > 64:
+        raise ImportFailed(f"{path}: not a text file (binary content); expected CSV, XLSX or Parquet")
+    try:
+        data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text_head = data[:65536].decode(encoding, errors="replace")
+    first_line = text_head.splitlines()[0] if text_head.splitlines() else ""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        delimiter = ","
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    names = _dedupe(header)
+
+    import pyarrow.csv as pacsv
+
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           encoding="utf8" if encoding == "utf-8" else "latin1"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
+        invalid.append("parse error")
+        table = None
+    if invalid or table is None:
+        # Malformed rows (wrong number of fields, blank lines): the slower reader numbers every record exactly.
+        return _read_csv_exact(data.decode(encoding, errors="replace"), delimiter, names, encoding)
+    import pyarrow.compute as pc
+
+    source_row = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    # A blank line (or one of bare delimiters) is not a row of data, but it keeps its place in the numbering.
+    blank = None
+    for col in table.columns:
+        nul = pc.is_null(col)
+        blank = nul if blank is None else pc.and_(blank, nul)
+    if blank is not None and pc.any(blank).as_py():
+        keep = pc.invert(blank)
+        table = table.filter(keep)
+        source_row = source_row[keep.to_numpy(zero_copy_only=False)]
+    frame = table.to_pandas()
+    return RawTable(frame=frame, source_row=source_row, rejects=[], rows_read=len(frame),
+                    kind="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _read_csv_exact(text: str, delimiter: str, names: list[str], encoding: str) -> RawTable:
+    ncols = len(names)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    source_rows: list[int] = []
+    rejects: list[tuple[int, str, str, str]] = []
+    rows_read = 0
+    for rownum, rec in enumerate(reader, start=1):
+        if rownum == 1:
+            continue
+        if not rec or all(not c.strip() for c in rec):
+            continue  # a blank line is not a row of data
+        rows_read += 1
+        if len(rec) != ncols:
+            raw = delimiter.join(rec)
+            rejects.append((rownum, "", raw[:200], f"has {len(rec)} fields, expected {ncols}"))
+            continue
+        rows.append(rec)
+        source_rows.append(rownum)
+    frame = pd.DataFrame(rows, columns=names, dtype="string") if rows else pd.DataFrame(
+        {n: pd.Series([], dtype="string") for n in names})
+    frame = frame.replace("", pd.NA)
+    return RawTable(frame=frame, source_row=np.asarray(source_rows, dtype=np.int64), rejects=rejects,
+                    rows_read=rows_read, kind="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _cell_text(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v)
+    return s if s.strip() else None
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged or foreign file
+        raise ImportFailed(f"{path}: not a readable Excel workbook ({type(e).__name__}: {e})") from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise ImportFailed(f"{path}: no sheet named {sheet!r}; the workbook has {wb.sheetnames}")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = None
+        header_row = 0
+        for i, rec in enumerate(it, start=1):
+            if rec and any(c is not None and str(c).strip() for c in rec):
+                header = [str(c) if c is not None else "" for c in rec]
+                header_row = i
+                break
+        if header is None:
+            raise ImportFailed(f"{path}: sheet {ws.title!r} is empty")
+        while header and not header[-1].strip():
+            header.pop()
+        names = _dedupe(header)
+        ncols = len(names)
+        rows, source_rows = [], []
+        for rownum, rec in enumerate(it, start=header_row + 1):
+            cells = [_cell_text(c) for c in (rec or ())]
+            if not any(cells):
+                continue
+            cells = (cells + [None] * ncols)[:ncols]
+            rows.append(cells)
+            source_rows.append(rownum)
+    finally:
+        wb.close()
+    frame = pd.DataFrame(rows, columns=names, dtype="string") if rows else pd.DataFrame(
+        {n: pd.Series([], dtype="string") for n in names})
+    return RawTable(frame=frame, source_row=np.asarray(source_rows, dtype=np.int64), rejects=[],
+                    rows_read=len(rows), kind="xlsx")
+
+
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except pa.ArrowException as e:
+        raise ImportFailed(f"{path}: not a readable Parquet file ({e})") from None
+    cols = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+            col = col.cast(pa.timestamp(col.type.unit))  # wall-clock UTC, marked below
+            cols[name] = pd.Series(col.cast(pa.string()).to_pandas()).str.replace(" ", "T") + "Z"
+            continue
+        cols[name] = col.cast(pa.string()).to_pandas()
+    frame = pd.DataFrame(cols).astype("string")
+    frame.columns = _dedupe([str(c) for c in frame.columns])
+    n = len(frame)
+    return RawTable(frame=frame, source_row=np.arange(2, n + 2, dtype=np.int64), rejects=[], rows_read=n,
+                    kind="parquet")
+
+
+# ---------------------------------------------------------------------------------------------- times
+_OFFSET_RX = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
+
+_TIME_PARTS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%H:%M:%S.%f", "%I:%M:%S.%f %p"]
+
+
+def _with_times(dates: list[str]) -> list[str]:
+    return [f"{d} {t}" for d in dates for t in _TIME_PARTS] + dates
+
+
+# Date-time shapes: each value is tried only with the formats of its own shape.
+_FAMILIES: list[tuple[str, dict[str, list[str]]]] = [
+    (r"^\d{4}-\d{1,2}-\d{1,2}", {"any": ["ISO8601"]}),
+    (r"^\d{4}/\d{1,2}/\d{1,2}", {"any": _with_times(["%Y/%m/%d"])}),
+    (r"^\d{1,2}/\d{1,2}/\d{2,4}", {"mdy": _with_times(["%m/%d/%Y", "%m/%d/%y"]),
+                                    "dmy": _with_times(["%d/%m/%Y", "%d/%m/%y"])}),
+    (r"^\d{1,2}-\d{1,2}-\d{2,4}", {"mdy": _with_times(["%m-%d-%Y", "%m-%d-%y"]),
+                                    "dmy": _with_times(["%d-%m-%Y", "%d-%m-%y"])}),
+    (r"^\d{1,2}\.\d{1,2}\.\d{2,4}", {"dmy": _with_times(["%d.%m.%Y", "%d.%m.%y"])}),
+]
+
+
+def _extract(values: pd.Series, pattern: str, names: list[str]) -> dict[str, np.ndarray]:
+    """Regex groups as float arrays (NaN where no match), computed in Arrow rather than row by row."""
+    import pyarrow.compute as pc
+
+    m = pc.extract_regex(_arrow_strings(values), pattern)
+    out = {}
+    for name in names:
+        field = m.field(name)
+        if name == "ampm":
+            out[name] = pc.fill_null(pc.utf8_upper(pc.replace_substring(field, ".", "")), "").to_numpy(
+                zero_copy_only=False)
+        else:
+            empty = pc.equal(field, "")
+            out[name] = pc.cast(pc.if_else(empty, None, field), pa.float64()).to_numpy(zero_copy_only=False)
+    return out
+
+
+_CLOCK_NAMED = r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<sec>\d{2})(?:[.,]\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*$"
+_HHMM_NAMED = r"^\s*(?P<hh>\d{2})(?P<mm>\d{2})\s*$"
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    arr = pa.array(values.astype("string[pyarrow]").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+_EARLIEST, _LATEST = np.datetime64("1900-01-01", "s"), np.datetime64("2200-01-01", "s")
+
+
+def _bounded_ns(values: np.ndarray) -> np.ndarray:
+    """datetime64 of any unit -> datetime64[ns], with dates outside 1900-2200 (typing errors) as NaT."""
+    v = values.astype("datetime64[s]")
+    bad = ~np.isnat(v) & ((v < _EARLIEST) | (v >= _LATEST))
+    v[bad] = np.datetime64("NaT")
+    return v.astype("datetime64[ns]")
+
+
+def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
+    """Values parsed with one format (NaT where it does not fit), at C speed: Arrow's strict strptime,
+    or pandas for ISO 8601 and fractional seconds, which Arrow's parser does not take."""
+    if fmt == "ISO8601" or "%f" in fmt:
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+        return pd.Series(_bounded_ns(parsed.to_numpy(dtype="datetime64[us]")) if len(parsed) else
+                         parsed.astype("datetime64[ns]"), index=values.index)
+    import pyarrow.compute as pc
+
+    parsed = pc.strptime(_arrow_strings(values), format=fmt, unit="s", error_is_null=True)
+    return pd.Series(_bounded_ns(parsed.to_numpy(zero_copy_only=False)), index=values.index)
+
+
+_CLOCK_FORMATS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
+
+
+def parse_clock(values: pd.Series) -> pd.Series:
+    """Seconds after midnight of time-only text ('14:05', '2:05:09 PM', '1405'); NaN where not a clock."""
+    s = values.astype("string[pyarrow]").str.strip()
+    out = np.full(len(s), np.nan)
+    left = s.notna().to_numpy(dtype=bool, copy=True)
+    # The common shapes parse at C speed; the regex below sees only what they leave.
+    sample = s[left].iloc[:500]
+    ranked = sorted(_CLOCK_FORMATS, key=lambda f: -int(_parse_format(sample, f).notna().sum()))
+    for fmt in ranked:
+        if left.sum() == 0:
+            break
+        parsed = _parse_format(s[left], fmt)
+        got = parsed.notna().to_numpy()
+        if got.any():
+            idx = np.flatnonzero(left)[got]
+            p = parsed[got]
+            out[idx] = (p - p.dt.normalize()).dt.total_seconds().to_numpy()
+            left[idx] = False
+    if left.any():
+        idx = np.flatnonzero(left)
+        out[idx] = _parse_clock_regex(s.iloc[idx])
+    return pd.Series(out, index=values.index, dtype="float64")
+
+
+def _parse_clock_regex(values: pd.Series) -> np.ndarray:
+    c = _extract(values, _CLOCK_NAMED, ["h", "mi", "sec", "ampm"])
+    h, mi, ampm = c["h"], c["mi"], c["ampm"]
+    sec = np.nan_to_num(c["sec"], nan=0.0)
+    pm, am = ampm == "PM", ampm == "AM"
+    with np.errstate(invalid="ignore"):
+        bad = (h > 23) | (mi > 59) | (sec > 59) | ((pm | am) & ((h > 12) | (h == 0)))
+        h = np.where(pm & (h < 12), h + 12, h)
+        h = np.where(am & (h == 12), 0, h)
+        if np.isnan(h).any():
+            d = _extract(values, _HHMM_NAMED, ["hh", "mm"])
+            use_hhmm = np.isnan(h) & ~np.isnan(d["hh"])
+            bad |= use_hhmm & ((d["hh"] > 23) | (d["mm"] > 59))
+            h = np.where(use_hhmm, d["hh"], h)
+            mi = np.where(use_hhmm, d["mm"], mi)
+    seconds = h * 3600 + mi * 60 + sec
+    seconds[bad] = np.nan
+    return seconds
+
+
+def parse_datetimes(values: pd.Series, date_order: str = "auto") -> tuple[pd.Series, pd.Series]:
+    """Parse date-time text into naive wall-clock times, plus a mask of values carrying a UTC offset.
+
+    The formats that fit a sample are applied to the whole column in the order that fits most (with
+    date_order "auto", month-first wins a tie with day-first, as in US exports; a file whose days run
+    past 12 is read day-first). Values left over are tried only with the formats of their own shape
+    (ISO, m/d/Y, d.m.Y ...). What no format fits stays NaT.
+    """
+    s = values.astype("string[pyarrow]").str.strip()
+    s = s.where(s != "", pd.NA)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    present = s.notna()
+    sample = s[present].iloc[:500]
+    if sample.str.contains(_OFFSET_RX, regex=True).any():
+        has_offset = s.str.contains(_OFFSET_RX, regex=True).fillna(False).astype(bool)
+        parsed = pd.to_datetime(s[has_offset], format="ISO8601", errors="coerce", utc=True)
+        out[has_offset] = _bounded_ns(parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
+    else:
+        has_offset = pd.Series(False, index=s.index)
+    remaining = (present & ~has_offset).to_numpy(dtype=bool, copy=True)
+    orders = ["mdy", "dmy", "any"] if date_order in ("auto", "ymd") else [date_order, "any"]
+
+    def apply(formats: list[str], mask: np.ndarray, only_fitting: bool) -> None:
+        sub = s[mask].iloc[:500]
+        scored = sorted((-int(_parse_format(sub, f).notna().sum()), i, f) for i, f in enumerate(formats))
+        for neg, _, fmt in scored:
+            if not (mask & remaining).any() or (only_fitting and neg == 0):
+                break
+            target = mask & remaining
+            parsed = _parse_format(s[target], fmt)
+            got = parsed.notna().to_numpy()
+            if got.any():
+                idx = np.flatnonzero(target)[got]
+                out.iloc[idx] = parsed[got].astype("datetime64[ns]").to_numpy()
+                remaining[idx] = False
+
+    if remaining.any():
+        every = [f for _, by_order in _FAMILIES for o in orders for f in by_order.get(o, [])]
+        apply(every, remaining.copy(), only_fitting=True)
+    for rx, by_order in _FAMILIES:
+        if not remaining.any():
+            break
+        in_family = remaining & s.str.contains(rx, regex=True).fillna(False).to_numpy(dtype=bool)
+        formats = [f for o in orders for f in by_order.get(o, [])]
+        if in_family.any() and formats:
+            apply(formats, in_family, only_fitting=False)
+    return out, has_offset
+
+
+def localise(naive: pd.Series, has_offset: pd.Series, tz: str | None, notes: list[str], label: str) -> pd.Series:
+    """Make wall-clock times tz-aware in the agency zone; offset-bearing values were UTC and are converted."""
+    zone = tz or "UTC"
+    out = pd.Series(pd.NaT, index=naive.index, dtype=f"datetime64[ns, {zone}]")
+    utc_vals = naive[has_offset]
+    if len(utc_vals):
+        out[has_offset] = utc_vals.dt.tz_localize("UTC").dt.tz_convert(zone)
+    local = naive[~has_offset]
+    if len(local):
+        if tz is None:
+            out[~has_offset] = local.dt.tz_localize("UTC")
+        else:
+            probe = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+            lost = probe.isna() & local.notna()
+            if lost.any():
+                notes.append(f"{int(lost.sum())} {label} times fall in a daylight-saving change; the repeated "
+                             "hour is read as daylight time and the skipped hour moved forward")
+                fixed = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
+                                             nonexistent="shift_forward")
+                probe = probe.where(~lost, fixed)
+            out[~has_offset] = probe
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- import
+def resolve_mapping(raw: RawTable, mapping: Mapping | None) -> tuple[Mapping, dict[str, str]]:
+    """Detected columns with the mapping file's columns on top; a named column must exist."""
+    headers = list(raw.frame.columns)
+    detected = detect_columns(headers)
+    m = mapping or Mapping()
+    for fieldname, col in m.columns.items():
+        if col not in headers:
+            where = f"{m.source}: " if m.source else ""
+            raise ImportFailed(f"{where}columns.{fieldname} = {col!r}: no such column; the file has {headers}")
+    cols = dict(detected)
+    # An explicit split date/time replaces a detected datetime, and vice versa.
+    if "received_at" in m.columns:
+        cols.pop("received_date", None)
+        cols.pop("received_time", None)
+    if "received_date" in m.columns:
+        cols.pop("received_at", None)
+    # A column the user named for one field is not also used by detection for another.
+    chosen = set(m.columns.values())
+    cols = {f: c for f, c in cols.items() if c not in chosen}
+    cols.update(m.columns)
+    from dataclasses import replace
+
+    return replace(m, columns=cols), detected
+
+
+def read_code_table(path: Path) -> dict[str, str]:
+    """A code table: first column the code, second the description (a header row is recognised)."""
+    raw = read_raw(path)
+    f = raw.frame
+    if f.shape[1] < 2:
+        raise ImportFailed(f"{path}: a code table needs two columns (code, description); found {f.shape[1]}")
+    codes = f.iloc[:, 0].astype("string").str.strip()
+    desc = f.iloc[:, 1].astype("string").str.strip()
+    keep = codes.notna() & desc.notna()
+    return dict(zip(codes[keep].tolist(), desc[keep].tolist(), strict=True))
+
+
+def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str | Path | None = None,
+                 tz: str | None = None, taxonomy: Taxonomy | None = None,
+                 progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Read an export and return the canonical call table, the rejects and notes on what was done."""
+    path = Path(path)
+    say = progress or (lambda _msg: None)
+    m0 = mapping or Mapping()
+    say("reading file")
+    raw = read_raw(path, m0.sheet)
+    m, detected = resolve_mapping(raw, mapping)
+    tz = tz or m.timezone
+    if tz:
+        from planner.mapping import check_timezone
+
+        check_timezone(tz, "time zone")
+    cols = m.columns
+    headers = list(raw.frame.columns)
+    if "received_at" not in cols and not ("received_date" in cols and "received_time" in cols):
+        raise ImportFailed(f"{path}: no usable time column (looked for a received date/time); the file has "
+                           f"{headers}. Name it in a mapping file: [columns] received_at = \"...\"")
+    if "call_type" not in cols:
+        raise ImportFailed(f"{path}: no call type column (looked for call type, nature, problem); the file has "
+                           f"{headers}. Name it in a mapping file: [columns] call_type = \"...\"")
+    notes: list[str] = []
+    f = raw.frame
+    n = len(f)
+    reject_reason = np.full(n, None, dtype=object)
+    reject_col = np.full(n, "", dtype=object)
+    reject_val = np.full(n, "", dtype=object)
+
+    def reject(mask: pd.Series | np.ndarray, column: str, values: pd.Series | None, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & pd.isna(reject_reason)
+        if not mask.any():
+            return
+        reject_reason[mask] = reason
+        reject_col[mask] = column
+        if values is not None:
+            reject_val[mask] = values.astype("string").fillna("").to_numpy(dtype=object)[mask]
+
+    say("parsing times")
+    # Received time.
+    if "received_at" in cols:
+        rtext = f[cols["received_at"]]
+        naive, off = parse_datetimes(rtext, m.date_order)
+        rcol = cols["received_at"]
+    else:
+        dtext, ttext = f[cols["received_date"]], f[cols["received_time"]]
+        day, off = parse_datetimes(dtext, m.date_order)
+        clock = parse_clock(ttext)
+        naive = day.dt.normalize() + pd.to_timedelta(clock, unit="s")
+        rtext = dtext.astype("string").fillna("") + " " + ttext.astype("string").fillna("")
+        rcol = f"{cols['received_date']} + {cols['received_time']}"
+        reject(day.notna() & clock.isna() & ttext.notna(), cols["received_time"], ttext, "unreadable time")
+    blank_r = rtext.isna() | (rtext.astype("string").str.strip() == "")
+    reject(blank_r, rcol, rtext, "missing received time")
+    reject(naive.isna(), rcol, rtext, "unreadable date/time")
+
+    # Call type.
+    ctype = f[cols["call_type"]].astype("string").str.strip()
+    ctype = ctype.where(ctype != "", pd.NA)
+    reject(ctype.isna(), cols["call_type"], f[cols["call_type"]], "missing call type")
+
+    # Incident number.
+    if "call_id" in cols:
+        cid = f[cols["call_id"]].astype("string").str.strip()
+        cid = cid.where(cid != "", pd.NA)
+        reject(cid.isna(), cols["call_id"], f[cols["call_id"]], "missing incident number")
+    else:
+        cid = pd.Series(raw.source_row.astype(str), index=f.index, dtype="string")
+        notes.append("no incident-number column: each row is taken as one call")
+
+    keep = pd.isna(reject_reason)
+    rejects_df = _rejects_frame(raw, reject_reason, reject_col, reject_val)
+    if not keep.any():
+        top = rejects_df["reason"].value_counts()
+        why = f"; most common reason: {top.index[0]} ({int(top.iloc[0])} rows)" if len(top) else ""
+        raise ImportFailed(f"{path}: none of the {raw.rows_read} rows could be imported{why}. "
+                           f"Check the column mapping (detected: {m.columns})")
+
+    say("normalising")
+    k = f.loc[keep, list(dict.fromkeys(cols.values()))]  # only the mapped columns are carried forward
+    calls = pd.DataFrame({
+        "call_id": cid[keep].astype("string"),
+        "source_row": raw.source_row[keep],
+    })
+    calls.index = k.index
+    received = localise(naive[keep], off[keep], tz, notes, "received")
+    calls["received_at"] = received
+    ctype_k = ctype[keep]
+
+    say("applying the code table")
+    # Code table: agency codes -> descriptions.
+    code_path = Path(codes) if codes else m.codes_path()
+    if code_path is not None:
+        table = read_code_table(code_path)
+        calls["call_type_code"] = ctype_k
+        desc = ctype_k.map(table)
+        unknown = desc.isna()
+        if unknown.any():
+            top = ctype_k[unknown].value_counts().head(5)
+            notes.append(f"{int(unknown.sum())} calls have codes not in the code table {code_path.name} "
+                         f"(e.g. {', '.join(f'{c} ({v})' for c, v in top.items())}); the code is kept as the type")
+        calls["call_type"] = desc.fillna(ctype_k).astype("string")
+    else:
+        calls["call_type"] = ctype_k
+    if "description" in cols:
+        d = k[cols["description"]].astype("string").str.strip()
+        calls["description"] = d.where(d != "", pd.NA)
+
+    say("reading priorities")
+    if "priority" in cols:
+        ptext = k[cols["priority"]].astype("string").str.strip()
+        num = pd.Series(_extract(ptext, r"(?P<n>\d+)", ["n"])["n"], index=ptext.index)
+        bad = num.isna() & ptext.notna() & (ptext != "")
+        if bad.any():
+            notes.append(f"{int(bad.sum())} priorities are not numbers (e.g. {ptext[bad].iloc[0]!r}) and are "
+                         "treated as missing")
+        calls["priority"] = num.astype("Int64")
+    else:
+        calls["priority"] = pd.array([pd.NA] * len(calls), dtype="Int64")
+
+    say("checking dispatch, arrival and clear times")
+    # Secondary times: each must come after the one before it, and be believable.
+    steps = [(f, lbl) for f, lbl in (("dispatched_at", "dispatch"), ("arrived_at", "arrival"),
+                                     ("cleared_at", "clear")) if f in cols]
+    for fieldname in ("dispatched_at", "arrived_at", "cleared_at"):
+        calls[fieldname] = pd.Series(pd.NaT, index=calls.index, dtype=received.dtype)
+    if steps:
+        aware = _secondary_times([k[cols[f]] for f, _ in steps], [lbl for _, lbl in steps], naive[keep],
+                                 received, tz, m.date_order, notes)
+        for (fieldname, _), values in zip(steps, aware, strict=True):
+            calls[fieldname] = values
+
+    for fieldname in ("district", "disposition", "unit_id"):
+        if fieldname in cols:
+            v = k[cols[fieldname]].astype("string").str.strip()
+            calls[fieldname] = v.where(v != "", pd.NA)
+    if "units" in cols:
+        calls["units"] = pd.to_numeric(k[cols["units"]], errors="coerce").fillna(1).clip(lower=1).astype("int64")
+    else:
+        calls["units"] = np.ones(len(calls), dtype=np.int64)
+
+    say("computing busy time")
+    # Busy time per row, before rows of one incident are folded together.
+    busy = (calls["cleared_at"] - calls["dispatched_at"]).dt.total_seconds() / 60
+    calls["busy_minutes"] = busy * (calls["units"] if "units" in cols else 1)
+
+    say("merging units of one incident")
+    calls, merged = _merge_units(calls, "units" in cols)
+    if merged:
+        notes.append(f"{merged} rows are further units of an incident already in the file; "
+                     "they are counted as units of that call")
+
+    calls["travel_minutes"] = (calls["arrived_at"] - calls["dispatched_at"]).dt.total_seconds() / 60
+    calls["on_scene_minutes"] = (calls["cleared_at"] - calls["arrived_at"]).dt.total_seconds() / 60
+
+    say("categorising")
+    tax = taxonomy or default_taxonomy()
+    if m.rules:
+        tax = tax.with_user_rules(m.rules)
+    calls["category"] = tax.categorise(calls["call_type"], calls.get("description"))
+    if "disposition" in calls:
+        calls["outcome_hint"] = outcome_hints(calls["disposition"])
+    # Most exports are already in time order; sorting a million rows of text is then work for nothing.
+    if not calls["received_at"].is_monotonic_increasing:
+        calls = calls.sort_values(["received_at", "source_row"], kind="stable")
+    calls = calls.reset_index(drop=True)
+    return ImportResult(calls=calls, rejects=rejects_df, rows_read=raw.rows_read, rows_merged=merged, mapping=m,
+                        detected=detected, notes=notes, source=path, timezone=tz)
+
+
+def _rejects_frame(raw: RawTable, reason: np.ndarray, col: np.ndarray, val: np.ndarray) -> pd.DataFrame:
+    mask = ~pd.isna(reason)
+    rows = list(raw.rejects) + list(zip(raw.source_row[mask].tolist(), col[mask].tolist(),
+                                        val[mask].tolist(), reason[mask].tolist(), strict=True))
+    df = pd.DataFrame(rows, columns=REJECT_COLUMNS)
+    df["source_row"] = df["source_row"].astype("int64")
+    return df.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+
+def _secondary_times(texts: list[pd.Series], labels: list[str], local_received: pd.Series,
+                     received: pd.Series, tz: str | None, date_order: str, notes: list[str]) -> list[pd.Series]:
+    """Dispatch/arrival/clear times: placeholders and impossible values become missing, with a note."""
+    day = local_received.dt.normalize()
+    received_clock_h = (local_received - day).dt.total_seconds() / 3600
+    parsed = []
+    for text in texts:
+        s = text.astype("string").str.strip()
+        s = s.where(s != "", pd.NA)
+        clock = parse_clock(s)
+        is_clock = clock.notna()
+        naive, off = parse_datetimes(s.where(~is_clock), date_order)
+        # Time-only values take the call's date, rolling to the next day across midnight.
+        from_clock = day + pd.to_timedelta(clock, unit="s")
+        rolled = from_clock + pd.Timedelta(days=1)
+        roll = is_clock & (from_clock < local_received) & (
+            (rolled - local_received) <= pd.Timedelta(hours=NEXT_DAY_WINDOW_HOURS))
+        naive = naive.where(~is_clock, from_clock.where(~roll, rolled))
+        unreadable = s.notna() & naive.isna()
+        midnight = naive.notna() & (naive == naive.dt.normalize())
+        parsed.append((naive, off, unreadable, midnight))
+    # Midnight exactly is a CAD placeholder unless the record bears it out: the call came in shortly
+    # before midnight and no later step is earlier than it.
+    out = []
+    for i, (naive, off, unreadable, midnight) in enumerate(parsed):
+        believable = midnight & (received_clock_h >= 24 - MIDNIGHT_BELIEVED_WITHIN_HOURS)
+        for later, _, _, later_midnight in parsed[i + 1:]:
+            believable &= ~(later.notna() & ~later_midnight & (later < naive))
+        placeholder = midnight & ~believable
+        parsed[i] = (naive.where(~placeholder), off, unreadable, midnight)
+        out.append((placeholder, unreadable))
+    result = []
+    previous = received
+    for (naive, off, _, _), (placeholder, unreadable), label in zip(parsed, out, labels, strict=True):
+        aware = localise(naive, off, tz, notes, label)
+        before = aware.notna() & (aware < previous)
+        too_late = aware.notna() & ((aware - received) > pd.Timedelta(hours=MAX_PLAUSIBLE_HOURS))
+        aware = aware.where(~(before | too_late))
+        for count, what in ((int(unreadable.sum()), "are unreadable"),
+                            (int(placeholder.sum()), "are placeholders (0:00 or midnight where the record "
+                                                     "shows it was not midnight)"),
+                            (int(before.sum()), "come before the step they follow"),
+                            (int(too_late.sum()), f"are more than {MAX_PLAUSIBLE_HOURS} h after the call")):
+            if count:
+                notes.append(f"{count} {label} times {what}; they are treated as missing")
+        result.append(aware)
+        previous = aware.fillna(previous)
+    return result
+
+
+def _merge_units(calls: pd.DataFrame, explicit_units: bool) -> tuple[pd.DataFrame, int]:
+    """Rows sharing an incident number become one call: first received, earliest times, units counted."""
+    codes, _ = pd.factorize(calls["call_id"])
+    n_calls = int(codes.max()) + 1 if len(codes) else 0
+    if n_calls == len(calls):
+        return calls, 0
+    received = calls["received_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    # The first row of each incident (earliest received, then file order) carries its text fields.
+    order = np.lexsort((calls["source_row"].to_numpy(), received, codes))
+    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    first = order[starts]
+    merged = calls.iloc[first].reset_index(drop=True)
+    key = pd.Series(codes)
+    g_codes = codes[first]
+
+    def per_call_time(col: str, how: str) -> pd.Series:
+        """min/max of a tz-aware column per incident, on exact integer nanoseconds (NaT stays NaT)."""
+        values = calls[col]
+        ns = pd.Series(values.to_numpy(dtype="datetime64[ns]").view("int64"), dtype="Int64")
+        ns = ns.mask(values.isna().to_numpy())
+        red = getattr(ns.groupby(key), how)().reindex(g_codes)
+        nat = np.iinfo(np.int64).min
+        out = pd.DatetimeIndex(red.to_numpy(dtype="int64", na_value=nat).view("datetime64[ns]"))
+        return pd.Series(out.tz_localize("UTC").tz_convert(values.dt.tz))
+
+    for col, how in (("dispatched_at", "min"), ("arrived_at", "min"), ("cleared_at", "max")):
+        merged[col] = per_call_time(col, how)
+    merged["source_row"] = pd.Series(calls["source_row"].to_numpy()).groupby(key).min().reindex(g_codes).to_numpy()
+    busy = pd.Series(calls["busy_minutes"].to_numpy(dtype=float)).groupby(key).sum(min_count=1)
+    merged["busy_minutes"] = busy.reindex(g_codes).to_numpy()  # unknown stays unknown, not zero
+    if calls["priority"].notna().any():
+        pri = pd.Series(calls["priority"].to_numpy(dtype=float, na_value=np.nan)).groupby(key).min()
+        merged["priority"] = pd.array(pri.reindex(g_codes).to_numpy(), dtype="Int64")
+    # Units: the export's own count, else distinct unit ids, else one per row.
+    if explicit_units:
+        units = pd.Series(calls["units"].to_numpy()).groupby(key).max()
+    else:
+        units = key.groupby(key).size()
+        if "unit_id" in calls:
+            uid, _ = pd.factorize(calls["unit_id"], use_na_sentinel=True)
+            distinct = pd.Series(np.where(uid < 0, np.nan, uid)).groupby(key).nunique()
+            units = distinct.where(distinct > 0, units)
+    merged["units"] = units.reindex(g_codes).to_numpy().astype("int64")
+    return merged, int(len(calls) - len(merged))
