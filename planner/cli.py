@@ -102,6 +102,61 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from planner.jobs import run_in_terminal
+    from planner.scenario import load_scenario
+    from planner.simulate import simulate
+
+    scenario = load_scenario(args.scenario)
+    job = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
+                   scheduler=args.scheduler, horizon_days=args.horizon_days)
+    run = run_in_terminal(job, "simulate", quiet=args.quiet)
+    if args.json:
+        json.dump(run.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_simulation(run))
+    return 0
+
+
+def format_simulation(run) -> str:
+    """The readable summary of `coplan simulate`."""
+    k = run.kpis
+
+    def line(label: str, name: str, fmt: str = ",.0f", unit: str = "") -> str:
+        if name not in k.index or pd_isna(k.loc[name, "mean"]):
+            return f"  {label:<44}{'-':>12}"
+        m, lo, hi = k.loc[name, ["mean", "ci_low", "ci_high"]]
+        return f"  {label:<44}{m:>12{fmt}}{unit}  ({lo:{fmt}} to {hi:{fmt}})"
+
+    out = [f"coplan simulate: {run.scenario}",
+           f"{run.replications} replications of {run.horizon_days:g} days ({run.warmup_days:g} warm-up), seed {run.seed}; "
+           "annual figures, mean (95% interval)", ""]
+    out.append(line("Officer hours on calls a year", "officer_hours_on_calls"))
+    out.append(line("Officer utilisation", "officer_utilisation", ".1%"))
+    out.append(line("Response time P50 (min)", "response_minutes_p50", ".1f"))
+    out.append(line("Response time P90 (min)", "response_minutes_p90", ".1f"))
+    for name in k.index:
+        if name.startswith("response_minutes_p90_by_priority."):
+            out.append(line(f"  P90, priority {name.rsplit('.', 1)[1]}", name, ".1f"))
+    out.append(line("Eligible calls that fell back to an officer", "fallback_to_officer"))
+    for t in run.responder_types:
+        out.append(line(f"Calls answered by {t.replace('_', ' ')}", f"calls_by_responder_type.{t}"))
+    for t in run.responder_types:
+        if t != "officer":
+            out.append(line(f"Utilisation of {t.replace('_', ' ')}", f"utilisation.{t}", ".1%"))
+    out.append(line("Overtime hours a year (all types)", "overtime_hours_total"))
+    for o in ("arrest", "jail_booking", "er_transport"):
+        out.append(line(f"Outcomes: {o.replace('_', ' ')}", f"outcomes.{o}"))
+    return "\n".join(out) + "\n"
+
+
+def pd_isna(v) -> bool:
+    import math
+
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="coplan", description="Plan social-worker and co-responder staffing "
                                                            "from a department's calls for service.")
@@ -118,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rejects", metavar="FILE", help="write the rejected rows to a CSV file")
     sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
     sp.set_defaults(func=cmd_profile)
+
+    sp = sub.add_parser("simulate", help="simulate a scenario: KPIs with 95%% intervals")
+    sp.add_argument("scenario", help="scenario file (TOML)")
+    sp.add_argument("--replications", type=int, help="replications (default: the scenario's)")
+    sp.add_argument("--seed", type=int, help="seed (default: the scenario's); same seed, same numbers")
+    sp.add_argument("--workers", type=int, help="local worker processes (default: the scenario's, else 1)")
+    sp.add_argument("--scheduler", metavar="ADDR", help="run replications on a Dask cluster, e.g. tcp://host:8786")
+    sp.add_argument("--horizon-days", type=float, help="simulated days per replication (default: the scenario's)")
+    sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_simulate)
 
     sp = sub.add_parser("validate", help="check a scenario file")
     sp.add_argument("scenario")

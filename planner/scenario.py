@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class ShiftBlock:
         return f"{h:02d}:{m:02d} {self.hours:g}h {days_label(self.days)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Responder:
     """A responder type: who, what it costs, how it is staffed."""
 
@@ -89,6 +89,20 @@ class Responder:
                         idx = np.arange(start, start + int(round(s.hours * 60))) % 10080
                         per_min[idx] += s.units
         return per_min.reshape(n, bin_minutes).mean(axis=1)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Responder):
+            return NotImplemented
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    __hash__ = None  # mutable arrays inside: not a dictionary key
 
     @property
     def units_total(self) -> float:
@@ -421,7 +435,53 @@ def _parse_policy(r: _Reader, name: str, t: dict, responders: dict[str, Responde
         on_scene_multiplier=mult, outcomes=outcomes, priority=priority)
 
 
-_TOP_KEYS = {"name", "description", "source", "data", "responders", "policy", "targets", "simulation", "costs"}
+_TOP_KEYS = {"name", "description", "source", "base", "data", "responders", "policy", "targets", "simulation",
+             "costs"}
+
+
+def merge_over(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`: tables merge key by key, anything else is replaced. A responder's
+    staffing is one thing: giving `shifts` drops the base's `on_duty` and the other way round."""
+    out = dict(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            b = dict(out[k])
+            if "shifts" in v:
+                b.pop("on_duty", None)
+            if "on_duty" in v:
+                b.pop("shifts", None)
+            out[k] = merge_over(b, v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_base(d: dict[str, Any], path: Path | None, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A scenario that names `base = "other.toml"` states only what differs from it."""
+    if "base" not in d:
+        return d
+    where = str(path) if path else "scenario"
+    if not isinstance(d["base"], str):
+        raise ScenarioError(f"{where}: base = {d['base']!r}: expected the file name of another scenario")
+    base_path = ((path.parent if path else Path(".")) / d["base"]).resolve()
+    if base_path in seen:
+        raise ScenarioError(f"{where}: base = {d['base']!r} leads back to itself")
+    try:
+        base = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: base = {d['base']!r}: no such scenario file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{base_path}: not valid TOML ({e})") from None
+    base = _resolve_base(base, base_path, (*seen, base_path))
+    # Paths in the base are relative to the base file: make them absolute before merging.
+    data = dict(base.get("data", {}))
+    for key in ("calls", "mapping", "codes"):
+        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+            data[key] = str((base_path.parent / data[key]).resolve())
+    base["data"] = data
+    merged = merge_over({k: v for k, v in base.items() if k not in ("name", "description", "source")},
+                        {k: v for k, v in d.items() if k != "base"})
+    return merged
 
 
 def scenario_from_dict(d: dict[str, Any], path: Path | None = None, categories: list[str] | None = None) -> Scenario:
@@ -429,6 +489,7 @@ def scenario_from_dict(d: dict[str, Any], path: Path | None = None, categories: 
     where = str(path) if path else "scenario"
     r = _Reader(where)
     r.known(d, _TOP_KEYS, "")
+    d = _resolve_base(d, path)
     base = path.parent if path else Path(".")
 
     data_t = r.table(d, "data", "")
