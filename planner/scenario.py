@@ -129,6 +129,7 @@ class CategoryPolicy:
     on_scene_multiplier: dict[str, float]
     outcomes: dict[str, dict[str, float]]   # responder type -> outcome -> probability
     priority: dict[int, float] | None       # used when the export has no priorities
+    repeat_call_reduction: dict[str, float] = field(default_factory=dict)  # type -> repeat calls avoided per call
 
     def routes(self) -> list[tuple[tuple[str, ...], float]]:
         """Triage classes for the simulation: each eligible share may also be served by any type listed
@@ -334,7 +335,7 @@ _RESPONDER_KEYS = {"label", "people_per_unit", "cost_per_person", "overhead_per_
                    "travel_minutes", "travel_cv", "overtime_premium", "shift_hours", "on_duty", "shifts",
                    "min_on_duty", "max_headcount", "answer_minutes", "share_within", "max_occupancy"}
 _POLICY_KEYS = {"eligible", "fallback_wait_minutes", "on_scene_minutes", "on_scene_cv", "on_scene_multiplier",
-                "outcomes", "priority"}
+                "outcomes", "priority", "repeat_call_reduction"}
 
 
 def _parse_responder(r: _Reader, name: str, t: dict) -> Responder:
@@ -427,8 +428,14 @@ def _parse_policy(r: _Reader, name: str, t: dict, responders: dict[str, Responde
             priority[int(k)] = r.share(pt, k, f"{p}priority.")
         if abs(sum(priority.values()) - 1) > 1e-6:
             raise ScenarioError(f"{r.where}: {p}priority shares add up to {sum(priority.values()):.4g}; expected 1")
+    rep_t = r.table(t, "repeat_call_reduction", p)
+    repeat = {}
+    for typ in rep_t:
+        if typ not in responders:
+            raise ScenarioError(f"{r.where}: {p}repeat_call_reduction.{typ}: unknown responder type")
+        repeat[typ] = r.share(rep_t, typ, f"{p}repeat_call_reduction.")
     return CategoryPolicy(
-        name=name, eligible=eligible,
+        name=name, eligible=eligible, repeat_call_reduction=repeat,
         fallback_wait_minutes=r.number(t, "fallback_wait_minutes", p, 0.0, lo=0, hi=24 * 60),
         on_scene_minutes=r.number(t, "on_scene_minutes", p, None, lo=0.5, hi=24 * 60),
         on_scene_cv=r.number(t, "on_scene_cv", p, 1.0, lo=0, hi=5),
@@ -660,6 +667,8 @@ def scenario_to_dict(s: Scenario, base: Path | None = None) -> dict[str, Any]:
             t["outcomes"] = {k: dict(v) for k, v in p.outcomes.items()}
         if p.priority:
             t["priority"] = {str(k): v for k, v in p.priority.items()}
+        if p.repeat_call_reduction:
+            t["repeat_call_reduction"] = dict(p.repeat_call_reduction)
         policy[name] = t
     out: dict[str, Any] = {"name": s.name, "description": s.description, "source": s.source, "data": data,
                            "responders": responders, "policy": policy}

@@ -121,6 +121,7 @@ class SimulationRun:
 
     scenario: str
     kpis: pd.DataFrame                    # index: KPI name; mean, ci_low, ci_high, std, n
+    replication_kpis: pd.DataFrame        # one row per replication, one column per KPI (for paired deltas)
     utilisation_by_bin: pd.DataFrame      # hour-of-week x responder type: busy / on duty (mean of replications)
     busy_hours_by_bin: pd.DataFrame       # hour-of-week x type: unit-hours on calls in an average week
     on_duty_hours_by_bin: pd.DataFrame
@@ -184,8 +185,8 @@ _KPI_GROUPS = [
 ]
 
 
-def domain_kpis(replication_kpis: list[dict[str, float]]) -> pd.DataFrame:
-    """Each replication's KPIs in the words users read (annual figures), summarised with 95% intervals."""
+def domain_rows(replication_kpis: list[dict[str, float]]) -> pd.DataFrame:
+    """Each replication's KPIs in the words users read (annual figures): one row per replication."""
     rows = []
     for k in replication_kpis:
         row = {dst: k[src] for src, dst in _KPI_NAMES if src in k}
@@ -193,7 +194,12 @@ def domain_kpis(replication_kpis: list[dict[str, float]]) -> pd.DataFrame:
             row.update({dst + name[len(prefix):]: v for name, v in k.items() if name.startswith(prefix)})
         row["overtime_hours_total"] = sum(v for n, v in k.items() if n.startswith("overtime_hours_per_year."))
         rows.append(row)
-    return sim.summarise(rows)
+    return pd.DataFrame(rows)
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% interval of each column over replications (the engine's Student-t summary)."""
+    return sim.summarise(rows.to_dict("records"))
 
 
 def _window_weeks(horizon: float, warmup: float) -> np.ndarray:
@@ -236,6 +242,7 @@ def simulate(scenario: Scenario, demand: Demand | None = None, *, replications: 
 def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationResult, reps: int, seed: int,
             workers: int) -> SimulationRun:
     types = tuple(r.name for r in config.responders)
+    rows = domain_rows([r.kpis for r in result.replications])
     weeks = _window_weeks(config.horizon_minutes, config.warmup_minutes)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_week = np.where(weeks > 0, 1 / weeks, 0.0)[:, None]
@@ -254,7 +261,7 @@ def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationRes
         rec["category"] = pd.Categorical.from_codes(rec["category"], categories=cats)
     idx = pd.RangeIndex(168, name="hour_of_week")
     return SimulationRun(
-        scenario=scenario.name, kpis=domain_kpis([r.kpis for r in result.replications]),
+        scenario=scenario.name, kpis=summarise(rows), replication_kpis=rows,
         utilisation_by_bin=pd.DataFrame(util, columns=types, index=idx),
         busy_hours_by_bin=pd.DataFrame(busy * per_week, columns=types, index=idx),
         on_duty_hours_by_bin=pd.DataFrame(duty * per_week, columns=types, index=idx),

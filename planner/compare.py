@@ -1,0 +1,271 @@
+"""Scenarios against a baseline: KPI table with deltas and 95% intervals, and the plain-words summary.
+
+A scenario is evaluated once (simulated, then costed); comparison needs no further simulation. Runs
+with the same seed and number of replications share their random numbers replication by replication
+(common random numbers), so their differences are taken pairwise, which is what makes small effects
+visible; otherwise the interval of a difference is Welch's. A difference whose 95% interval contains
+zero is reported as inside the noise, in those words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.costs import CostSummary, cost_summary, officer_hours_per_call, staffing_table
+from planner.demand import Demand, build_demand, load_calls
+from planner.jobs import Progress
+from planner.scenario import FALLBACK_TYPE, Scenario
+from planner.simulate import SimulationRun, simulate, summarise
+from simulation import t_quantile
+
+
+@dataclass
+class Evaluation:
+    """One scenario, simulated and costed: everything the comparison, charts and reports need."""
+
+    scenario: Scenario
+    run: SimulationRun
+    costs: CostSummary
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def rows(self) -> pd.DataFrame:
+        """Per-replication simulation and cost figures side by side."""
+        return pd.concat([self.run.replication_kpis.reset_index(drop=True),
+                          self.costs.per_replication.reset_index(drop=True)], axis=1)
+
+
+def evaluate(scenario: Scenario, demand: Demand | None = None, **sim_options) -> Generator[Progress, None, Evaluation]:
+    """Simulate and cost one scenario (a job: yields Progress, returns the Evaluation)."""
+    if demand is None:
+        yield Progress(0, 0, f"{scenario.name}: importing calls")
+        demand = build_demand(scenario, load_calls(scenario))
+    run = yield from simulate(scenario, demand, **sim_options)
+    costs = cost_summary(scenario, run, officer_hours_per_call(demand, scenario))
+    return Evaluation(scenario, run, costs)
+
+
+def evaluate_all(scenarios: list[Scenario], **sim_options) -> Generator[Progress, None, list[Evaluation]]:
+    """Evaluate several scenarios; calls are imported once per distinct export."""
+    demands: dict[tuple, Demand] = {}
+    out = []
+    for i, s in enumerate(scenarios):
+        key = (str(s.data.calls), str(s.data.mapping), str(s.data.codes), s.data.timezone, s.data.growth,
+               s.data.exclude_categories)
+        if key not in demands:
+            yield Progress(i, len(scenarios), f"{s.name}: importing calls")
+            demands[key] = build_demand(s, load_calls(s))
+        job = evaluate(s, demands[key], **sim_options)
+        while True:
+            try:
+                p = next(job)
+            except StopIteration as stop:
+                out.append(stop.value)
+                break
+            yield Progress(i, len(scenarios), f"{s.name}: {p.message}")
+    return out
+
+
+# The KPI table: (name, label, unit, which way is better). `{t}` expands per responder type.
+KPIS: list[tuple[str, str, str, str]] = [
+    ("officer_hours_freed", "Officer hours freed a year", "hours", "higher"),
+    ("officer_hours_on_calls", "Officer hours on calls a year", "hours", "lower"),
+    ("officer_utilisation", "Officer time committed to calls", "share", "lower"),
+    ("response_minutes_p50", "Response time, median", "minutes", "lower"),
+    ("response_minutes_p90", "Response time, 90th percentile", "minutes", "lower"),
+    ("response_minutes_p90_by_priority.1", "Response time P90, priority 1", "minutes", "lower"),
+    ("calls_by_responder_type.{t}", "Calls answered by {label}", "calls", ""),
+    ("fallback_to_officer", "Eligible calls that fell back to an officer", "calls", "lower"),
+    ("utilisation.{t}", "Utilisation of {label}", "share", ""),
+    ("overtime_hours_total", "Overtime hours a year", "hours", "lower"),
+    ("headcount.{t}", "Headcount: {label}", "people", ""),
+    ("staffing_cost_total", "Staffing cost a year (incl. overtime)", "USD", "lower"),
+    ("downstream_cost_total", "Downstream cost a year (arrests, bookings, ER)", "USD", "lower"),
+    ("outcomes.arrest", "Arrests a year", "calls", "lower"),
+    ("outcomes.jail_booking", "Jail bookings a year", "calls", "lower"),
+    ("outcomes.er_transport", "ER transports a year", "calls", "lower"),
+    ("repeat_calls_avoided", "Repeat calls avoided a year", "calls", "higher"),
+    ("total_annual_cost", "Total annual cost", "USD", "lower"),
+    ("cost_per_call", "Cost per call", "USD", "lower"),
+]
+
+
+@dataclass
+class Comparison:
+    """The long-form table (one row per scenario and KPI) and the baseline it is against."""
+
+    baseline: str
+    scenarios: list[str]
+    table: pd.DataFrame          # kpi, label, unit, better, scenario, mean, ci_low, ci_high, delta, delta_low,
+                                 # delta_high, clear (difference outside the noise), paired
+    evaluations: list[Evaluation]
+
+    def wide(self) -> pd.DataFrame:
+        """KPI x scenario means, in table order (for display and the workbook)."""
+        w = self.table.pivot_table(index=["kpi", "label", "unit"], columns="scenario", values="mean", sort=False)
+        return w[self.scenarios]
+
+    def row(self, scenario: str, kpi: str) -> pd.Series:
+        t = self.table
+        return t[(t["scenario"] == scenario) & (t["kpi"] == kpi)].iloc[0]
+
+    def summary(self) -> list[str]:
+        """One plain sentence per option: what it adds, the officer hours it frees, and the net cost."""
+        return [summary_sentence(self, s) for s in self.scenarios if s != self.baseline]
+
+
+def _delta(a: pd.Series, b: pd.Series, paired: bool) -> tuple[float, float, float]:
+    """Difference a - b with a 95% interval: pairwise when paired, else Welch."""
+    if paired:
+        d = (a.to_numpy(dtype=float) - b.to_numpy(dtype=float))
+        d = d[~np.isnan(d)]
+        if len(d) == 0:
+            return (math.nan,) * 3
+        s = summarise(pd.DataFrame({"d": d})).loc["d"]
+        return float(s["mean"]), float(s["ci_low"]), float(s["ci_high"])
+    a, b = a.dropna().to_numpy(dtype=float), b.dropna().to_numpy(dtype=float)
+    if not len(a) or not len(b):
+        return (math.nan,) * 3
+    m = a.mean() - b.mean()
+    if len(a) < 2 or len(b) < 2:
+        return float(m), float(m), float(m)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return float(m), float(m), float(m)
+    df = (va + vb) ** 2 / ((va ** 2) / (len(a) - 1) + (vb ** 2) / (len(b) - 1))
+    h = t_quantile(0.975, df) * se
+    return float(m), float(m - h), float(m + h)
+
+
+def _expand(types: list[str], labels: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    out = []
+    for name, label, unit, better in KPIS:
+        if "{t}" in name:
+            for t in types:
+                out.append((name.format(t=t), label.format(label=labels[t].split(" (")[0].lower()), unit, better))
+        else:
+            out.append((name, label, unit, better))
+    return out
+
+
+def compare(evaluations: list[Evaluation], baseline: str | None = None) -> Comparison:
+    """Every scenario's KPIs against the baseline's (the first scenario when none is named)."""
+    if not evaluations:
+        raise ValueError("nothing to compare")
+    names = [e.name for e in evaluations]
+    baseline = baseline or names[0]
+    if baseline not in names:
+        from planner.errors import PlannerError
+
+        raise PlannerError(f"baseline {baseline!r} is not among the scenarios {names}")
+    base = next(e for e in evaluations if e.name == baseline)
+    base_rows = base.rows()
+    types = list(dict.fromkeys(t for e in evaluations for t in e.scenario.responders))
+    labels = {t: next(e.scenario.responders[t].label for e in evaluations if t in e.scenario.responders) for t in types}
+    records = []
+    for e in evaluations:
+        rows = e.rows()
+        staff = staffing_table(e.scenario)
+        for t in types:
+            rows[f"headcount.{t}"] = float(staff.loc[t, "headcount"]) if t in staff.index else 0.0
+        paired = (e.run.seed == base.run.seed and e.run.replications == base.run.replications)
+        b = base_rows.copy()
+        for t in types:
+            b[f"headcount.{t}"] = float(staffing_table(base.scenario).loc[t, "headcount"]) \
+                if t in base.scenario.responders else 0.0
+        # Officer hours freed: the baseline's hours on calls minus this scenario's, plus the hours the
+        # repeat calls it avoids would have taken.
+        rows["officer_hours_freed"] = (b["officer_hours_on_calls"].to_numpy() - rows["officer_hours_on_calls"].to_numpy()
+                                       + rows["officer_hours_saved_by_repeat_calls_avoided"].to_numpy()) \
+            if paired else (float(b["officer_hours_on_calls"].mean()) - rows["officer_hours_on_calls"]
+                            + rows["officer_hours_saved_by_repeat_calls_avoided"])
+        b["officer_hours_freed"] = b["officer_hours_saved_by_repeat_calls_avoided"]
+        summary = summarise(rows)
+        for name, label, unit, better in _expand(types, labels):
+            if name not in rows:
+                continue
+            s = summary.loc[name]
+            if name == "officer_hours_freed":
+                d = (float(s["mean"]), float(s["ci_low"]), float(s["ci_high"]))
+            else:
+                d = _delta(rows[name], b[name], paired) if name in b else (math.nan,) * 3
+            clear = bool(not (d[1] <= 0 <= d[2])) if not any(math.isnan(x) for x in d) else False
+            if e.name == baseline:
+                d, clear = (0.0, 0.0, 0.0), False
+            records.append({"kpi": name, "label": label, "unit": unit, "better": better, "scenario": e.name,
+                            "mean": float(s["mean"]), "ci_low": float(s["ci_low"]), "ci_high": float(s["ci_high"]),
+                            "delta": d[0], "delta_low": d[1], "delta_high": d[2], "clear": clear,
+                            "paired": paired})
+    table = pd.DataFrame(records)
+    return Comparison(baseline=baseline, scenarios=names, table=table, evaluations=evaluations)
+
+
+def describe_delta(row: pd.Series) -> str:
+    """'+1,234 (+1,100 to +1,370)' or 'no clear difference (inside the noise)'."""
+    if row["scenario"] == "" or math.isnan(row["delta"]):
+        return "-"
+    if row["delta"] == 0 and row["delta_low"] == 0 and row["delta_high"] == 0:
+        return "no change"
+    if not row["clear"]:
+        return "no clear difference (inside the noise)"
+    return f"{format_value(row['delta'], row['unit'], signed=True)} " \
+           f"({format_value(row['delta_low'], row['unit'], signed=True)} to " \
+           f"{format_value(row['delta_high'], row['unit'], signed=True)})"
+
+
+def format_value(v: float, unit: str, signed: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    sign = "+" if signed and v > 0 else ""
+    if unit == "USD":
+        return f"{sign}{'-' if v < 0 else ''}${abs(v):,.0f}"
+    if unit == "share":
+        return f"{sign}{v * 100:.1f}{' pts' if signed else '%'}"
+    if unit == "minutes":
+        return f"{sign}{v:.1f} min"
+    if unit == "people":
+        return f"{sign}{v:.1f}"
+    return f"{sign}{v:,.0f}"
+
+
+def staffing_words(s: Scenario) -> str:
+    """'4 social worker units on 2 shifts and 2 co-responder units' — what an option adds, in words."""
+    parts = []
+    for name, r in s.responders.items():
+        if name == FALLBACK_TYPE:
+            continue
+        units = int(r.on_duty(60).max() + 0.5) if not r.shifts else sum(b.units for b in r.shifts)
+        if units == 0:
+            continue
+        label = r.label.split(" (")[0].lower().removesuffix(" unit").removesuffix(" units")
+        noun = "units" if units != 1 else "unit"
+        shifts = f" on {len(r.shifts)} shift{'s' if len(r.shifts) != 1 else ''}" if r.shifts else ""
+        parts.append(f"{units} {label} {noun}{shifts}")
+    if not parts:
+        return "officers only"
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+def summary_sentence(c: Comparison, scenario: str) -> str:
+    """The executive summary of one option, with numbers taken from the KPI table itself."""
+    e = next(x for x in c.evaluations if x.name == scenario)
+    freed = c.row(scenario, "officer_hours_freed")
+    cost = c.row(scenario, "total_annual_cost")
+    staff = c.row(scenario, "staffing_cost_total")
+    down = c.row(scenario, "downstream_cost_total")
+    hours = f"{freed['mean']:,.0f} officer hours a year ({freed['ci_low']:,.0f} to {freed['ci_high']:,.0f})"
+    net = cost["delta"]
+    net_words = (f"{format_value(abs(net), 'USD')} {'more' if net > 0 else 'less'} a year net"
+                 if cost["clear"] else "no clear change in net annual cost")
+    return (f"{scenario}: {staffing_words(e.scenario)} free {hours} for {net_words} "
+            f"(staffing {format_value(staff['delta'], 'USD', signed=True)}, "
+            f"downstream {format_value(down['delta'], 'USD', signed=True)}).")
