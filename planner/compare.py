@@ -31,6 +31,7 @@ class Evaluation:
     scenario: Scenario
     run: SimulationRun
     costs: CostSummary
+    demand: Demand | None = None     # the calls it planned for (data quality, sources of time on scene)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -50,7 +51,7 @@ def evaluate(scenario: Scenario, demand: Demand | None = None, **sim_options) ->
         demand = build_demand(scenario, load_calls(scenario))
     run = yield from simulate(scenario, demand, **sim_options)
     costs = cost_summary(scenario, run, officer_hours_per_call(demand, scenario))
-    return Evaluation(scenario, run, costs)
+    return Evaluation(scenario, run, costs, demand)
 
 
 def evaluate_all(scenarios: list[Scenario], **sim_options) -> Generator[Progress, None, list[Evaluation]]:
