@@ -152,7 +152,7 @@ def _expand(types: list[str], labels: dict[str, str]) -> list[tuple[str, str, st
     for name, label, unit, better in KPIS:
         if "{t}" in name:
             for t in types:
-                out.append((name.format(t=t), label.format(label=labels[t].split(" (")[0].lower()), unit, better))
+                out.append((name.format(t=t), label.format(label=plain_label(labels[t])), unit, better))
         else:
             out.append((name, label, unit, better))
     return out
@@ -210,6 +210,13 @@ def compare(evaluations: list[Evaluation], baseline: str | None = None) -> Compa
     return Comparison(baseline=baseline, scenarios=names, table=table, evaluations=evaluations)
 
 
+def plain_label(label: str) -> str:
+    """'Social worker (civilian ...)' -> 'social worker'; acronyms such as 'STAR team' keep their capitals."""
+    short = label.split(" (")[0]
+    first = short.split(" ")[0]
+    return short if first.isupper() or any(ch.isupper() for ch in first[1:]) else short[:1].lower() + short[1:]
+
+
 def describe_delta(row: pd.Series) -> str:
     """'+1,234 (+1,100 to +1,370)' or 'no clear difference (inside the noise)'."""
     if row["scenario"] == "" or math.isnan(row["delta"]):
@@ -247,7 +254,7 @@ def staffing_words(s: Scenario) -> str:
         units = int(r.on_duty(60).max() + 0.5) if not r.shifts else sum(b.units for b in r.shifts)
         if units == 0:
             continue
-        label = r.label.split(" (")[0].lower().removesuffix(" unit").removesuffix(" units")
+        label = plain_label(r.label).removesuffix(" unit").removesuffix(" units")
         noun = "units" if units != 1 else "unit"
         shifts = f" on {len(r.shifts)} shift{'s' if len(r.shifts) != 1 else ''}" if r.shifts else ""
         parts.append(f"{units} {label} {noun}{shifts}")

@@ -1,0 +1,103 @@
+"""Programme templates: ready scenario presets modelled on the programmes this field grew from.
+
+Each template (planner/data/templates/*.toml) names its programme, the published figures it draws on and
+the assumptions it adds, and carries responder types and policy. Applied to a city's scenario, it adds
+its responder type, takes over the eligible share of the categories it covers, and scales its units to
+the city: units x (calls this city's policy makes eligible a year / calls the programme handled a year
+with its published staffing), rounded, at least one per shift.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import ScenarioError
+from planner.scenario import Scenario, scenario_from_dict, scenario_to_dict
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    name: str
+    program: str
+    summary: str
+    sources: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    reference_calls_per_year: float
+    fragment: dict[str, Any] = field(repr=False)   # responders and policy tables
+
+    @property
+    def responder_types(self) -> list[str]:
+        return list(self.fragment.get("responders", {}))
+
+
+def _load(key: str, text: str) -> Template:
+    d = tomllib.loads(text)
+    missing = {"name", "program", "summary", "sources", "assumptions", "reference_calls_per_year",
+               "responders"} - set(d)
+    if missing:
+        raise ScenarioError(f"template {key}: missing {sorted(missing)}")
+    return Template(key=key, name=d["name"], program=d["program"], summary=d["summary"],
+                    sources=tuple(d["sources"]), assumptions=tuple(d["assumptions"]),
+                    reference_calls_per_year=float(d["reference_calls_per_year"]),
+                    fragment={"responders": d["responders"], "policy": d.get("policy", {})})
+
+
+def list_templates() -> list[Template]:
+    """Every template shipped with coplan, in a stable order."""
+    folder = resources.files("planner").joinpath("data/templates")
+    out = [_load(f.name.removesuffix(".toml"), f.read_text(encoding="utf-8"))
+           for f in folder.iterdir() if f.name.endswith(".toml")]
+    return sorted(out, key=lambda t: t.key)
+
+
+def get_template(key: str) -> Template:
+    for t in list_templates():
+        if t.key == key:
+            return t
+    raise ScenarioError(f"no programme template {key!r}; there are {[t.key for t in list_templates()]}")
+
+
+def eligible_calls_per_year(template: Template, calls_per_year: pd.Series) -> float:
+    """Calls a year in this city that the template's policy makes eligible for its team."""
+    total = 0.0
+    for cat, pol in template.fragment.get("policy", {}).items():
+        share = sum(pol.get("eligible", {}).values())
+        total += float(calls_per_year.get(cat, 0.0)) * share
+    return total
+
+
+def apply_template(base: Scenario, template: Template, calls_per_year: pd.Series) -> Scenario:
+    """`base` with the template's team added and sized to this city (calls a year per category)."""
+    d = scenario_to_dict(base, base=base.path.parent if base.path else None)
+    frag = copy.deepcopy(template.fragment)
+    factor = eligible_calls_per_year(template, calls_per_year) / template.reference_calls_per_year
+    for r in frag["responders"].values():
+        for s in r.get("shifts", []):
+            s["units"] = max(1, int(round(s["units"] * factor)))
+    d["responders"] = {**d["responders"], **frag["responders"]}
+    for cat, pol in frag.get("policy", {}).items():
+        cur = d["policy"].setdefault(cat, {})
+        # The template's team takes over the civilian share of the categories it covers.
+        cur["eligible"] = dict(pol.get("eligible", {}))
+        for key in ("fallback_wait_minutes", "on_scene_cv"):
+            if key in pol:
+                cur[key] = pol[key]
+        for key in ("on_scene_multiplier", "repeat_call_reduction"):
+            if key in pol:
+                cur[key] = {**cur.get(key, {}), **pol[key]}
+        if "outcomes" in pol:
+            cur["outcomes"] = {**cur.get("outcomes", {}), **pol["outcomes"]}
+    d["name"] = f"{template.name}"
+    d["description"] = template.summary
+    d["source"] = (f"Programme template: {template.program}. " + " ".join(template.sources) +
+                   f" Sized to this city: units x {factor:.2f} (eligible calls here / "
+                   f"{template.reference_calls_per_year:,.0f} calls a year the programme handled). " +
+                   " ".join(template.assumptions))
+    return scenario_from_dict(d, base.path)
