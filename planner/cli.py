@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_simulate)
 
+    from planner.project_cli import add_project_parser
+
+    add_project_parser(sub)
+
     sp = sub.add_parser("validate", help="check a scenario file")
     sp.add_argument("scenario")
     sp.set_defaults(func=cmd_validate)

@@ -55,16 +55,16 @@ def evaluate(scenario: Scenario, demand: Demand | None = None, **sim_options) ->
 
 
 def evaluate_all(scenarios: list[Scenario], **sim_options) -> Generator[Progress, None, list[Evaluation]]:
-    """Evaluate several scenarios; calls are imported once per distinct export."""
-    demands: dict[tuple, Demand] = {}
+    """Evaluate several scenarios; each distinct export is imported once, demand built per scenario
+    (its own times on scene and priorities)."""
+    imported: dict[tuple, object] = {}
     out = []
     for i, s in enumerate(scenarios):
-        key = (str(s.data.calls), str(s.data.mapping), str(s.data.codes), s.data.timezone, s.data.growth,
-               s.data.exclude_categories)
-        if key not in demands:
+        key = (str(s.data.calls), str(s.data.mapping), str(s.data.codes), s.data.timezone)
+        if key not in imported:
             yield Progress(i, len(scenarios), f"{s.name}: importing calls")
-            demands[key] = build_demand(s, load_calls(s))
-        job = evaluate(s, demands[key], **sim_options)
+            imported[key] = load_calls(s)
+        job = evaluate(s, build_demand(s, imported[key]), **sim_options)
         while True:
             try:
                 p = next(job)

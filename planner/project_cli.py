@@ -1,0 +1,218 @@
+"""`coplan project new|import|add-scenario|run|list`: project files from the command line.
+
+Every action that changes a project saves it (atomically) before it returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.errors import ProjectError
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from planner.project import Project
+
+    path = Path(args.file)
+    if path.exists():
+        raise ProjectError(f"{path}: already exists; coplan project new does not overwrite a file")
+    Project.new(args.name or path.stem).save(path)
+    print(f"created project {args.name or path.stem!r} in {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from planner.project import open_project
+
+    project = open_project(args.file)
+    had_runs = bool(project.runs)
+    r = project.import_calls(args.calls, args.mapping, codes=args.codes, tz=args.tz)
+    project.save()
+    print(f"{args.file}: imported {r.calls_imported:,} calls from {Path(args.calls).name} "
+          f"({r.rows_read:,} rows read, {r.rows_merged:,} were extra units of a call, {r.rows_rejected:,} rejected)")
+    for reason, n in r.rejections().items():
+        print(f"  {n:>8,} rejected: {reason}")
+    if had_runs:
+        print("  saved runs planned for the calls the project held before; run the scenarios again to update them")
+    return 0
+
+
+def cmd_add_scenario(args: argparse.Namespace) -> int:
+    from planner.project import open_project
+
+    project = open_project(args.file)
+    added = []
+    for f in args.scenarios:
+        existed_before = set(project.scenarios)
+        s = project.import_scenario(f)
+        added.append((s.name, "replaced" if s.name in existed_before else "added", f))
+    project.save()
+    for name, what, f in added:
+        print(f"{args.file}: {what} scenario {name!r} (from {Path(f).name})")
+    return 0
+
+
+def _resolve(project, token: str) -> str:
+    """A scenario named by its name or by its number in `coplan project list`."""
+    if token in project.scenarios:
+        return token
+    names = list(project.scenarios)
+    if token.isdigit() and 1 <= int(token) <= len(names):
+        return names[int(token) - 1]
+    folded = [n for n in names if n.casefold() == token.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    known = "; ".join(f"{i}. {n}" for i, n in enumerate(names, start=1)) or "none yet"
+    raise ProjectError(f"{project.label}: no scenario {token!r}; the project has {known}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from planner.jobs import run_in_terminal
+    from planner.project import open_project
+
+    project = open_project(args.file)
+    names = [_resolve(project, t) for t in args.scenarios] if args.scenarios else None
+    job = project.run(names, replications=args.replications, seed=args.seed, workers=args.workers,
+                      horizon_days=args.horizon_days, scheduler=args.scheduler)
+    runs = run_in_terminal(job, "run", quiet=args.quiet)
+    project.save()
+    for saved in runs.values():
+        sys.stdout.write(_format_run(saved, current=True))
+    print(f"saved {len(runs)} run{'s' if len(runs) != 1 else ''} in {args.file}")
+    return 0
+
+
+def _fmt(v: float | None, unit: str) -> str:
+    if v is None:
+        return "-"
+    if unit == "share":
+        return f"{v:.1%}"
+    if unit == "USD":
+        return f"${v:,.0f}"
+    if unit == "minutes":
+        return f"{v:.1f} min"
+    return f"{v:,.0f}"
+
+
+_HEADLINE_WORDS = {
+    "officer_hours_on_calls": ("officer hours on calls a year", "hours"),
+    "officer_utilisation": ("officer time committed to calls", "share"),
+    "response_minutes_p90": ("response time P90", "minutes"),
+    "fallback_to_officer": ("eligible calls that fell back to an officer a year", "calls"),
+    "total_annual_cost": ("total annual cost", "USD"),
+}
+
+
+def _format_run(saved, current: bool) -> str:
+    r = saved.run
+    stale = "" if current else "  [planned for calls the project no longer holds]"
+    lines = [f"  {saved.name}: run {saved.created_at:%Y-%m-%d %H:%M} UTC, {r.replications} replications of "
+             f"{r.horizon_days:g} days, seed {r.seed}{stale}"]
+    for k, v in saved.headline().items():
+        label, unit = _HEADLINE_WORDS[k]
+        lines.append(f"      {label:<52}{_fmt(v['mean'], unit):>14}  "
+                     f"({_fmt(v['ci_low'], unit)} to {_fmt(v['ci_high'], unit)})")
+    return "\n".join(lines) + "\n"
+
+
+def project_summary(project) -> dict[str, Any]:
+    """What `coplan project list --json` prints."""
+    from planner.project import SCHEMA_VERSION
+
+    calls = None
+    if project.imported is not None:
+        r = project.imported
+        t = r.calls["received_at"]
+        calls = {"source": r.source.name if r.source else None, "calls": r.calls_imported, "rows_read": r.rows_read,
+                 "rows_merged": r.rows_merged, "rows_rejected": r.rows_rejected, "rejections": r.rejections(),
+                 "timezone": r.timezone, "imported_at": project.imported_at.isoformat(),
+                 "period": {"start": t.min().isoformat() if len(t) else None,
+                            "end": t.max().isoformat() if len(t) else None},
+                 "notes": list(r.notes)}
+    scenarios = [{"number": i, "name": s.name, "description": s.description}
+                 for i, s in enumerate(project.scenarios.values(), start=1)]
+    runs = []
+    for name, saved in project.runs.items():
+        r = saved.run
+        runs.append({"scenario": name, "created_at": saved.created_at.isoformat(),
+                     "calls_current": project.run_is_current(name), "replications": r.replications,
+                     "seed": r.seed, "horizon_days": r.horizon_days, "warmup_days": r.warmup_days,
+                     "coplan_version": saved.coplan_version, "kpis": saved.headline()})
+    return {"project": project.name, "schema": SCHEMA_VERSION, "created_at": project.created_at.isoformat(),
+            "calls": calls, "scenarios": scenarios, "runs": runs}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from planner.project import open_project
+
+    project = open_project(args.file)
+    s = project_summary(project)
+    if args.json:
+        json.dump(s, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    out = [f"coplan project {s['project']!r} ({args.file}), created {project.created_at:%Y-%m-%d %H:%M} UTC", ""]
+    c = s["calls"]
+    if c is None:
+        out.append("Calls: none imported yet (coplan project import FILE CALLS)")
+    else:
+        out.append(f"Calls: {c['calls']:,} from {c['source']} ({c['rows_read']:,} rows read, {c['rows_rejected']:,} "
+                   f"rejected), {c['period']['start'][:10]} to {c['period']['end'][:10]}, "
+                   f"imported {project.imported_at:%Y-%m-%d %H:%M} UTC")
+    out.append("")
+    out.append(f"Scenarios ({len(s['scenarios'])}):" if s["scenarios"] else
+               "Scenarios: none yet (coplan project add-scenario FILE SCENARIO.toml)")
+    out += [f"  {e['number']}. {e['name']}" for e in s["scenarios"]]
+    out.append("")
+    out.append(f"Runs ({len(s['runs'])}):" if s["runs"] else "Runs: none yet (coplan project run FILE)")
+    sys.stdout.write("\n".join(out) + "\n")
+    for name, saved in project.runs.items():
+        sys.stdout.write(_format_run(saved, project.run_is_current(name)))
+    return 0
+
+
+def add_project_parser(subparsers) -> argparse.ArgumentParser:
+    """Add `coplan project ACTION ...` to the top-level subcommands."""
+    p = subparsers.add_parser("project", help="project files: calls, scenarios and saved runs in one file")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    sp = sub.add_parser("new", help="create an empty project file")
+    sp.add_argument("file", help="project file to create (.coplan)")
+    sp.add_argument("--name", help="project name (default: the file name)")
+    sp.set_defaults(func=cmd_new)
+
+    sp = sub.add_parser("import", help="import a calls export into a project (replacing its calls)")
+    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("calls", help="CAD export: CSV (optionally .gz), XLSX or Parquet")
+    sp.add_argument("--mapping", help="mapping file (TOML): columns, options, category rules")
+    sp.add_argument("--codes", help="code table (CSV/XLSX: code, description)")
+    sp.add_argument("--tz", help="agency time zone, e.g. America/Chicago")
+    sp.set_defaults(func=cmd_import)
+
+    sp = sub.add_parser("add-scenario", help="add scenario files to a project (a scenario of the same name is "
+                                             "replaced)")
+    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario file (TOML)")
+    sp.set_defaults(func=cmd_add_scenario)
+
+    sp = sub.add_parser("run", help="simulate and cost scenarios on the project's calls; results are saved in it")
+    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                    help="scenario name or number from `coplan project list` (default: all)")
+    sp.add_argument("--replications", type=int, help="replications (default: each scenario's)")
+    sp.add_argument("--seed", type=int, help="seed (default: each scenario's); same seed, same numbers")
+    sp.add_argument("--workers", type=int, help="local worker processes (default: the scenario's, else 1)")
+    sp.add_argument("--scheduler", metavar="ADDR", help="run replications on a Dask cluster, e.g. tcp://host:8786")
+    sp.add_argument("--horizon-days", type=float, help="simulated days per replication (default: the scenario's)")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("list", help="show a project's calls, scenarios and saved runs")
+    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    sp.set_defaults(func=cmd_list)
+    return p
