@@ -157,6 +157,24 @@ def pd_isna(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from planner.templates import apply_template, get_template, list_templates
+
+    if args.action == "list":
+        for t in list_templates():
+            print(f"{t.key:<14}{t.name}\n{'':<14}{t.program}\n{'':<14}{t.summary}\n")
+        return 0
+    from planner.demand import build_demand, load_calls
+    from planner.scenario import load_scenario, save_scenario
+
+    base = load_scenario(args.base)
+    t = get_template(args.template)
+    s = apply_template(base, t, build_demand(base, load_calls(base)).calls_per_year())
+    save_scenario(s, args.out)
+    print(f"wrote {args.out}: {s.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="coplan", description="Plan social-worker and co-responder staffing "
                                                            "from a department's calls for service.")
@@ -188,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     from planner.project_cli import add_project_parser
 
     add_project_parser(sub)
+
+    sp = sub.add_parser("template", help="list programme templates, or apply one to a scenario")
+    tsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tsub.add_parser("list", help="the templates and the programmes they model")
+    ta = tsub.add_parser("apply", help="add a template's team to a scenario, sized to its city")
+    ta.add_argument("template", help="template key (see coplan template list)")
+    ta.add_argument("base", help="the scenario to start from, e.g. the city's baseline")
+    ta.add_argument("--out", required=True, help="scenario file to write")
+    sp.set_defaults(func=cmd_template)
 
     sp = sub.add_parser("validate", help="check a scenario file")
     sp.add_argument("scenario")
