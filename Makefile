@@ -1,11 +1,11 @@
-# Two commands: `make run` opens the main job on the bundled sample, `make test` runs the whole suite.
+# Two commands: `make run` opens the app on the bundled sample, `make test` runs the whole suite.
 # Both create the virtual environment and install coplan into it first, when needed.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run profile test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m ui sample_scenarios/midsize_city/baseline.toml
+
+profile: $(STAMP)
 	$(BIN)/coplan profile sample_scenarios/midsize_city/calls.csv.gz --mapping sample_scenarios/midsize_city/mapping.toml
 
 test: $(STAMP)
@@ -24,6 +27,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_profile.py
+	$(BIN)/python benchmarks/sim_throughput.py
+	$(BIN)/python benchmarks/optimize.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,90 @@
+"""Screenshots of every page on the bundled sample, for review: `python -m ui.screenshots [FOLDER]`.
+
+Opens the window offscreen at 1400 x 900, imports the sample export through the Data page's wizard as a
+user would, visits each page (and each tab of a page) and saves one PNG per view into FOLDER
+(default `screenshots/`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_scenarios" / "midsize_city"
+
+
+def _wait(app, condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default="screenshots", help="where to write the PNGs")
+    parser.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    out = Path(args.folder)
+    out.mkdir(parents=True, exist_ok=True)
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.settings import SETTINGS_ENV
+
+    scratch = tempfile.TemporaryDirectory(prefix="coplan-shots-")
+    os.environ.setdefault(SETTINGS_ENV, str(Path(scratch.name) / "settings.ini"))   # never the user's own
+
+    from PySide6.QtWidgets import QApplication
+
+    from ui.errors import install_excepthook
+    from ui.window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    install_excepthook()
+    window = MainWindow(restore_geometry=False)
+    window.resize(width, height)
+    window.show()
+    window.open_path(SAMPLE / "baseline.toml", load_data=False)
+    saved: list[Path] = []
+
+    def shot(name: str) -> None:
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{len(saved) + 1:02d}-{name}.png"
+        window.grab().save(str(path))
+        saved.append(path)
+
+    data = window.data_page
+    window.show_page("data")
+    data.tabs.setCurrentWidget(data.wizard)
+    data.wizard.set_calls_file(SAMPLE / "calls.csv.gz")
+    _wait(app, lambda: not window.busy and bool(data.wizard.headers))
+    data.wizard.load_mapping_file(SAMPLE / "mapping.toml")
+    shot("data-import")
+    data.wizard.start_import()
+    _wait(app, lambda: window.state.data is not None and not window.busy)
+    shot("data-quality")
+    window.show_page("demand")
+    shot("demand")
+    window.show_page("staffing")
+    for i in range(window.staffing_page.tabs.count()):
+        window.staffing_page.tabs.setCurrentIndex(i)
+        shot(f"staffing-{i + 1}")
+    window.state.undo_stack.setClean()
+    window.close()
+    for p in saved:
+        print(p)
+    scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""Small building blocks the pages share: a chart canvas, a table model over a DataFrame, page headers."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+ERROR_STYLE = "color: #B00020; background: #FDECEA; border: 1px solid #F5C2C0; border-radius: 3px; padding: 6px;"
+
+
+class ChartCanvas(FigureCanvasQTAgg):
+    """A matplotlib Figure in a widget; `show_chart(fn, data)` redraws it with a planner chart function."""
+
+    def __init__(self, parent: QWidget | None = None, *, min_width: int = 320, min_height: int = 240):
+        super().__init__(Figure(layout="constrained"))
+        self.setParent(parent)
+        self.setMinimumSize(min_width, min_height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.chart: Callable[..., None] | None = None
+
+    def show_chart(self, chart: Callable[..., None], data: Any, **options: Any) -> None:
+        """Clear the figure and draw `chart(data, ax, **options)`; the drawing happens when Qt next paints."""
+        self.figure.clear()
+        ax = self.figure.add_subplot()
+        chart(data, ax, **options)
+        self.chart = chart
+        self.draw_idle()
+
+    def clear_chart(self) -> None:
+        self.figure.clear()
+        self.chart = None
+        self.draw_idle()
+
+    def draw(self) -> None:
+        # While a window is being resized a canvas can be too small for its labels for a moment; matplotlib
+        # then skips the layout with a warning. The next paint at the real size lays it out properly.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="constrained_layout not applied")
+            super().draw()
+
+
+class FrameModel(QAbstractTableModel):
+    """A read-only table model over a DataFrame; values are formatted when shown, so large frames are cheap."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, headers: list[str] | None = None,
+                 parent: Any = None):
+        super().__init__(parent)
+        self._frame = frame if frame is not None else pd.DataFrame()
+        self._headers = headers
+        self._first_row = 1
+
+    def set_frame(self, frame: pd.DataFrame, headers: list[str] | None = None, first_row: int = 1) -> None:
+        """Show `frame`; rows are numbered from `first_row` (2 for a file's records: the header is row 1)."""
+        self.beginResetModel()
+        self._frame = frame
+        self._headers = headers
+        self._first_row = first_row
+        self.endResetModel()
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._frame.shape[1]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return format_cell(self._frame.iat[index.row(), index.column()])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            value = self._frame.iat[index.row(), index.column()]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if self._headers is not None and section < len(self._headers):
+                return self._headers[section]
+            return str(self._frame.columns[section])
+        return str(section + self._first_row)
+
+
+def format_cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return str(value)
+
+
+def page_header(title: str, text: str) -> QWidget:
+    """A page's title and one or two lines on what to do there."""
+    w = QWidget()
+    lay = QVBoxLayout(w)
+    lay.setContentsMargins(0, 0, 0, 4)
+    lay.setSpacing(2)
+    t = QLabel(title)
+    font = t.font()
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setBold(True)
+    t.setFont(font)
+    lay.addWidget(t)
+    d = QLabel(text)
+    d.setWordWrap(True)
+    d.setStyleSheet("color: #444444;")
+    lay.addWidget(d)
+    return w
+
+
+def section_label(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def error_label() -> QLabel:
+    """A label for an inline error message; hidden while it has nothing to say."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def set_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """A page part in a scroll area, so a small window scrolls it instead of growing to fit it."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
