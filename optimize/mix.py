@@ -824,6 +824,39 @@ def _failure(stats: SolveStats, objective: str, budget: float | None, seconds: f
     )
 
 
+def _min_cost(model: _MixModel, solver: str, time_limit: float, gap_rel: float, started: float) -> SolveStats:
+    """Least total cost, started from a decomposition so a good plan exists early.
+
+    The full model couples routing, Erlang capacity levels and shift covering, and at city scale the
+    solver can spend its whole time limit before it finds a good plan. So: (1) the LP relaxation gives a
+    routing and a lower bound; (2) that routing is staffed at least cost (routing fixed, the rest is
+    per-type covering: quick); (3) the full model starts from that plan for the time left. The better
+    of (2) and (3) is kept, and its gap is measured against the best bound known.
+    """
+    lp = run_solver(model.prob, solver=solver, time_limit=max(1.0, 0.25 * time_limit), gap_rel=gap_rel, mip=False)
+    if not lp.status.has_plan:
+        # No LP plan (infeasible, or out of time): the full model decides, and diagnosis follows from it.
+        return model.solve(solver, max(1.0, time_limit - (time.perf_counter() - started)), gap_rel)
+    lower = lp.objective
+    staffed = model.solve_with_routing_fixed(solver, max(1.0, 0.35 * time_limit), gap_rel)
+    best_values = {v.name: v.varValue for v in model.prob.variables()} if staffed.status.has_plan else None
+    remaining = time_limit - (time.perf_counter() - started)
+    full = model.solve(solver, max(1.0, remaining), gap_rel, warm_start=best_values is not None) \
+        if remaining > 1.0 or best_values is None else staffed
+    bound = max(b for b in (lower, full.best_bound, staffed.best_bound if best_values is None else None, -math.inf)
+                if b is not None)
+    candidates = [(st, vals) for st, vals in ((full, None), (staffed, best_values)) if st.status.has_plan]
+    if not candidates:
+        return full
+    chosen, values = min(candidates, key=lambda c: c[0].objective)
+    if values is not None:
+        for v in model.prob.variables():
+            v.varValue = values.get(v.name)
+    gap = 0.0 if chosen.objective <= 0 else max(0.0, (chosen.objective - bound) / abs(chosen.objective))
+    status = Status.OPTIMAL if gap <= gap_rel + 1e-9 else Status.FEASIBLE
+    return replace(chosen, status=status, best_bound=bound, gap=gap, solve_seconds=time.perf_counter() - started)
+
+
 def _run(
     model: _MixModel,
     objective: str,
@@ -840,7 +873,7 @@ def _run(
     model.set_hours_floor(hours_floor)
     model.set_objective(objective)
     if objective == "min-cost":
-        stats = model.solve(solver, time_limit, gap_rel)
+        stats = _min_cost(model, solver, time_limit, gap_rel, started)
         seconds = time.perf_counter() - started
         if not stats.status.has_plan:
             return stats, None, seconds

@@ -1,0 +1,315 @@
+"""Optimise a scenario's staffing: how many units of each type, on which shifts, take which calls.
+
+The planner turns a scenario and its demand into the optimisation engine's inputs (calls per hour per
+category and bin, busy minutes per call for each type that may take it, eligible shares, expected
+downstream cost per call, shift patterns, costs and service targets), solves in a child process the
+caller can cancel, and can write the plan back as a scenario (shift blocks and routed shares) so
+`coplan simulate` runs it.
+
+Costs agree with planner.costs: a shift pattern's unit costs people x relief factor x loaded cost per
+8-hour post of the week it covers (weekly hours / 56), and a vehicle's overhead per 168 unit-hours a
+week, so an optimised plan and its simulation are priced the same way.
+
+Simulation-corrected plans follow Feldman, Mandelbaum, Massey & Whitt (2008), "Staffing of
+time-varying queues to achieve time-stable performance": simulate the plan, raise the requirement by a
+unit in every bin whose target the simulation misses, re-solve, and repeat until the plan holds or the
+iteration cap is reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import optimize as opt
+from planner.costs import POST_HOURS_PER_WEEK
+from planner.demand import Demand, build_demand, load_calls
+from planner.errors import PlannerError
+from planner.jobs import Progress
+from planner.scenario import (
+    FALLBACK_TYPE,
+    OUTCOMES,
+    Scenario,
+    ShiftBlock,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+
+HOURS_PER_WEEK = 168.0
+DAY_PATTERNS = {8.0: ("5on2off",), 10.0: ("4on3off",), 12.0: ("3on4off", "4on3off")}
+
+
+@dataclass
+class PlanResult:
+    """An optimisation of one scenario: the engine's result in the users' words, and what came before it."""
+
+    scenario: Scenario
+    objective: str
+    budget: float | None
+    bin_minutes: int
+    result: opt.MixResult
+    pareto: list[opt.ParetoPoint] = field(default_factory=list)
+    iterations: list[dict[str, Any]] = field(default_factory=list)   # simulation-corrected plan, per iteration
+    plan: Scenario | None = None                                     # the plan as a scenario (when there is one)
+    patterns: dict[str, opt.ShiftPattern] = field(default_factory=dict, repr=False)
+
+    def scenario_for_point(self, point: opt.ParetoPoint, name: str | None = None) -> Scenario:
+        """A Pareto point's mix as a scenario (to simulate, compare or save)."""
+        if point.mix is None or point.mix.units_by_pattern is None:
+            raise PlannerError(f"the point at budget ${point.budget:,.0f} has no plan ({point.explanation})")
+        label = name or f"{self.scenario.name}: civilian budget ${point.budget:,.0f}"
+        return plan_as_scenario(self.scenario, point.mix, self.patterns, label)
+
+    @property
+    def status(self) -> str:
+        return str(self.result.status.value if hasattr(self.result.status, "value") else self.result.status)
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result
+        units = None if r.units_by_pattern is None else {
+            t: {p: int(n) for p, n in pats.items() if n} for t, pats in r.units_by_pattern.items()}
+        return {
+            "scenario": self.scenario.name, "objective": self.objective, "budget": self.budget,
+            "status": self.status, "objective_value": r.objective, "gap": r.gap,
+            "solve_seconds": round(r.solve_seconds, 3), "solver": r.solver, "explanation": r.explanation,
+            "bin_minutes": self.bin_minutes,
+            "units_by_type": units,
+            "headcount_by_type": _round_dict(r.headcount_by_type, 2),
+            "annual_cost_by_type": _round_dict(r.annual_cost_by_type, 0),
+            "downstream_cost": None if r.downstream_cost is None else round(r.downstream_cost, 0),
+            "officer_hours_freed": None if r.officer_hours_freed is None else round(r.officer_hours_freed, 1),
+            "share": None if r.share is None else {f"{c}.{t}": round(v, 4) for (c, t), v in r.share.items() if v},
+            "requirements": None if r.requirements is None else {t: [int(x) for x in v]
+                                                                  for t, v in r.requirements.items()},
+            "pareto": [{"budget": p.budget, "status": str(p.status.value if hasattr(p.status, "value") else p.status),
+                        "annual_cost": p.annual_cost, "officer_hours_freed": p.officer_hours_freed,
+                        "civilian_cost": p.civilian_cost} for p in self.pareto],
+            "simulation_check": self.iterations,
+        }
+
+
+def _round_dict(d: dict | None, digits: int) -> dict | None:
+    return None if d is None else {k: round(float(v), digits) for k, v in d.items()}
+
+
+def shift_patterns(hours: tuple[float, ...], bin_minutes: int, start_every_minutes: int = 60) -> tuple[opt.ShiftPattern, ...]:
+    """Shift patterns for the lengths a responder type allows, each with its usual weekly rotation."""
+    out: list[opt.ShiftPattern] = []
+    for h in hours:
+        days = DAY_PATTERNS.get(float(h), ("5on2off",))
+        out += opt.generate_patterns(lengths_hours=(h,), start_every_minutes=start_every_minutes,
+                                     day_patterns=days, bin_minutes=bin_minutes)
+    seen, unique = set(), []
+    for p in out:
+        if p.name not in seen:
+            seen.add(p.name)
+            unique.append(p)
+    return tuple(unique)
+
+
+def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
+              start_every_minutes: int = 60) -> opt.MixInput:
+    """The engine's inputs for a scenario and its demand."""
+    cats = list(demand.categories)
+    types = list(scenario.responders)
+    if demand.profile.bin_minutes != bin_minutes:
+        raise PlannerError(f"the demand was profiled at {demand.profile.bin_minutes}-minute bins, "
+                           f"not {bin_minutes}")
+    rates = demand.rates_per_hour()[cats].to_numpy().T
+    busy = np.full((len(cats), len(types)), np.nan)
+    share = np.zeros((len(cats), len(types)))
+    down = np.zeros((len(cats), len(types)))
+    unit_costs = {k: v.cost for k, v in scenario.downstream.items()}
+    for i, c in enumerate(cats):
+        pol = scenario.policy_for(c)
+        for j, t in enumerate(types):
+            r = scenario.responders[t]
+            mult = pol.on_scene_multiplier.get(t, 1.0)
+            if t == FALLBACK_TYPE:
+                busy[i, j] = (r.travel_minutes + demand.on_scene_minutes[c]) * demand.mean_units(c)
+            elif pol.eligible.get(t, 0.0) > 0:
+                busy[i, j] = r.travel_minutes + demand.on_scene_minutes[c] * mult
+                share[i, j] = pol.eligible[t]
+            rates_t = pol.outcomes.get(t, {})
+            down[i, j] = sum(rates_t.get(o, 0.0) * unit_costs.get(o, 0.0) for o in OUTCOMES)
+    kinds = []
+    for t in types:
+        r = scenario.responders[t]
+        min_on = r.min_on_duty_by_hour
+        if bin_minutes != 60:
+            min_on = np.repeat(min_on, 60 // bin_minutes)
+        kinds.append(opt.ResponderType(
+            name=t, patterns=shift_patterns(r.shift_hours, bin_minutes, start_every_minutes),
+            people_per_unit=r.people_per_unit, relief_factor=r.relief_factor, cost_per_person=r.cost_per_person,
+            # One vehicle serves a unit around the clock: its overhead per 56-hour post is a third of it.
+            overhead_per_unit=r.overhead_per_unit * POST_HOURS_PER_WEEK / HOURS_PER_WEEK,
+            min_on_duty=np.ceil(min_on).astype(int) if min_on.any() else None,
+            max_headcount=r.max_headcount, paid_hours_per_week=POST_HOURS_PER_WEEK,
+            target=opt.ServiceTarget(answer_minutes=scenario.targets.answer_minutes[t],
+                                     share_within=scenario.targets.share_within[t],
+                                     max_occupancy=scenario.targets.max_occupancy[t])))
+    return opt.MixInput(categories=tuple(cats), types=tuple(kinds), arrival_rate=rates, busy_minutes=busy,
+                        eligible_share=share, downstream_cost=down, officer=FALLBACK_TYPE)
+
+
+def plan_as_scenario(scenario: Scenario, result: opt.MixResult, patterns: dict[str, opt.ShiftPattern],
+                     name: str | None = None) -> Scenario:
+    """The optimised plan written back as a scenario: shift blocks per type, routed shares as policy."""
+    if result.units_by_pattern is None:
+        raise PlannerError(f"the optimisation of {scenario.name!r} has no plan ({result.explanation})")
+    d = scenario_to_dict(scenario, base=scenario.path.parent if scenario.path else None)
+    for t, pats in result.units_by_pattern.items():
+        blocks = []
+        for pname, n in pats.items():
+            if not n:
+                continue
+            p = patterns[pname]
+            blocks.append(ShiftBlock(p.start_minute, p.length_minutes / 60, p.days, int(n)))
+        resp = d["responders"][t]
+        resp.pop("on_duty", None)
+        resp.pop("shifts", None)
+        if blocks:
+            from planner.scenario import days_label
+
+            resp["shifts"] = [{"start": f"{b.start_minute // 60:02d}:{b.start_minute % 60:02d}", "hours": b.hours,
+                               "days": days_label(b.days), "units": b.units} for b in blocks]
+        else:
+            resp["on_duty"] = 0
+    # The plan routes a share of each category's calls to each civilian type: that is the triage to simulate.
+    for (c, t), v in (result.share or {}).items():
+        if t == FALLBACK_TYPE or c not in d["policy"]:
+            continue
+        elig = d["policy"][c].setdefault("eligible", {})
+        if t in elig:
+            elig[t] = round(min(float(v), elig[t]), 4)
+    d["name"] = name or f"{scenario.name} (optimised)"
+    d["description"] = (f"Staffing and routing from coplan optimize ({result.objective_name}"
+                        + (f", civilian budget ${result.budget:,.0f}" if result.budget else "") + ").")
+    return scenario_from_dict(d, scenario.path)
+
+
+def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str = "min-cost",
+             budget: float | None = None, pareto_points: int = 0, bin_minutes: int = 60,
+             time_limit: float = 30.0, simulate_check: bool = False, check_iterations: int = 4,
+             check_replications: int = 4, check_horizon_days: float | None = None,
+             in_child: bool = True) -> Generator[Progress, None, PlanResult]:
+    """Optimise a scenario (a job: yields Progress, returns the PlanResult)."""
+    if objective not in opt.OBJECTIVES:
+        raise PlannerError(f"objective {objective!r}: expected one of {list(opt.OBJECTIVES)}")
+    budget = budget if budget is not None else scenario.targets.budget
+    if objective == "max-hours-freed" and budget is None:
+        raise PlannerError(f"{scenario.path or scenario.name}: max-hours-freed needs a civilian budget: "
+                           f"give --budget USD or [targets] budget in the scenario")
+    if demand is None or demand.profile.bin_minutes != bin_minutes:
+        yield Progress(0, 0, "importing calls")
+        result = demand.result if demand is not None else load_calls(scenario)
+        demand = build_demand(scenario, result, bin_minutes=bin_minutes)
+    data = mix_input(scenario, demand, bin_minutes)
+    patterns = {p.name: p for k in data.types for p in k.patterns}
+    solve = (lambda *a, **k: opt.solve_cancellable(*a, expected_seconds=time_limit, **k)) if in_child else None
+
+    def run_solve(extra: dict[str, np.ndarray] | None, label: str) -> Generator[Progress, None, opt.MixResult]:
+        kwargs = {"objective": objective, "budget": budget, "time_limit": time_limit, "extra_units": extra}
+        if solve is None:
+            yield Progress(0, 0, label)
+            return opt.solve_mix(data, **kwargs)
+        job = solve(opt.solve_mix, data, **kwargs)
+        try:
+            while True:
+                try:
+                    p = next(job)
+                except StopIteration as stop:
+                    return stop.value
+                yield Progress(p.done, p.total, f"{label}: {p.message}")
+        finally:
+            job.close()
+
+    mix = yield from run_solve(None, "solving the staffing plan")
+    out = PlanResult(scenario=scenario, objective=objective, budget=budget, bin_minutes=bin_minutes, result=mix,
+                     patterns=patterns)
+    if mix.units_by_pattern is not None:
+        out.plan = plan_as_scenario(scenario, mix, patterns)
+    if pareto_points:
+        top = budget if budget else 2 * max(mix.annual_cost_by_type.get(t, 0.0) for t in scenario.civilian_types) \
+            if mix.annual_cost_by_type else 0.0
+        if not top:
+            top = 2 * max(scenario.responders[t].annual_cost_per_post * 3 for t in scenario.civilian_types)
+        budgets = [float(x) for x in np.linspace(0.0, top, pareto_points)]
+        kwargs = {"time_limit_per_point": max(2.0, time_limit / 3)}
+        job = opt.solve_cancellable(opt.pareto_sweep, data, budgets, **kwargs) if in_child else \
+            opt.pareto_sweep(data, budgets, **kwargs)
+        try:
+            while True:
+                try:
+                    p = next(job)
+                except StopIteration as stop:
+                    out.pareto = stop.value
+                    break
+                yield Progress(p.done, p.total, f"Pareto sweep: {p.message}")
+        finally:
+            job.close()
+    if simulate_check and out.plan is not None:
+        yield from _simulation_corrected(out, data, demand, patterns, run_solve, check_iterations,
+                                         check_replications, check_horizon_days)
+    return out
+
+
+def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -> dict[str, np.ndarray]:
+    """Per type, the weekly bins whose simulated service misses the type's target: fewer than `share_within`
+    of its calls found a unit within `answer_minutes`, or (officers) utilisation above the occupancy ceiling."""
+    rec = run.records
+    n_bins = 10080 // bin_minutes
+    out = {}
+    for t in scenario.responders:
+        miss = np.zeros(n_bins, dtype=bool)
+        sent = rec[rec["type_sent"].astype(str) == t]
+        if len(sent):
+            b = ((sent["arrival_minute"].to_numpy() % 10080) // bin_minutes).astype(int)
+            ok = (sent["wait_minutes"].to_numpy() <= scenario.targets.answer_minutes[t])
+            calls = np.bincount(b, minlength=n_bins)
+            within = np.bincount(b, weights=ok.astype(float), minlength=n_bins)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(calls > 0, within / calls, 1.0)
+            miss |= (calls >= min_calls) & (share < scenario.targets.share_within[t])
+        util = run.utilisation_by_bin[t].to_numpy() if t in run.utilisation_by_bin else None
+        if util is not None and t == FALLBACK_TYPE:
+            hourly = np.nan_to_num(util, nan=0.0) > scenario.targets.max_occupancy[t] + 0.05
+            miss |= np.repeat(hourly, 60 // bin_minutes) if bin_minutes < 60 else hourly
+        out[t] = miss
+    return out
+
+
+def _simulation_corrected(out: PlanResult, data: opt.MixInput, demand: Demand, patterns, run_solve,
+                          iterations: int, replications: int, horizon_days: float | None):
+    """Simulate, raise the requirement where the target is missed, re-solve; until the plan holds."""
+    from planner.simulate import simulate
+
+    extra = {k.name: np.zeros(data.n_bins, dtype=int) for k in data.types}
+    sim_demand = demand if demand.profile.bin_minutes == 60 else build_demand(out.scenario, demand.result)
+    for it in range(1, iterations + 1):
+        yield Progress(it - 1, iterations, f"simulation check {it}: simulating the plan")
+        run = yield from simulate(out.plan, sim_demand, replications=replications, horizon_days=horizon_days)
+        missed = missed_bins(run, out.plan, out.bin_minutes)
+        n_missed = {t: int(m.sum()) for t, m in missed.items()}
+        out.iterations.append({"iteration": it, "bins_missed": n_missed,
+                               "officer_utilisation": round(run.kpi("officer_utilisation"), 4),
+                               "response_minutes_p90": round(run.kpi("response_minutes_p90"), 2),
+                               "extra_units": {t: int(v.sum()) for t, v in extra.items()}})
+        if not any(n_missed.values()):
+            out.iterations[-1]["holds"] = True
+            return
+        for t, m in missed.items():
+            extra[t] = extra[t] + m.astype(int)
+        mix = yield from run_solve(extra, f"simulation check {it}: re-solving with raised requirements")
+        if mix.units_by_pattern is None:
+            out.iterations[-1]["holds"] = False
+            out.iterations[-1]["explanation"] = mix.explanation
+            return
+        out.result = mix
+        out.plan = plan_as_scenario(out.scenario, mix, patterns)
+    out.iterations[-1]["holds"] = False
+
+
