@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from planner.errors import PlannerError
 
@@ -157,6 +158,135 @@ def pd_isna(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
+def _compare_job(args: argparse.Namespace):
+    """Evaluations for `coplan compare`: scenario files are simulated; a project's saved, current runs
+    are reused and its other scenarios simulated and saved back."""
+    from planner.compare import evaluate_all
+    from planner.jobs import Progress
+    from planner.scenario import load_scenario
+
+    options = {"replications": args.replications, "seed": args.seed, "workers": args.workers,
+               "horizon_days": args.horizon_days}
+    evaluations = []
+    files = [Path(f) for f in args.inputs]
+    projects = [f for f in files if f.suffix == ".coplan"]
+    if projects and len(files) > 1:
+        from planner.errors import PlannerError
+
+        raise PlannerError("compare takes scenario files, or one project file, not both")
+    if projects:
+        from planner.project import open_project
+
+        project = open_project(projects[0])
+        stale = [n for n in project.scenarios if n not in project.runs or not project.run_is_current(n)]
+        if stale:
+            yield Progress(0, 0, f"simulating {len(stale)} scenario(s) without a current run")
+            yield from project.run(stale, **{k: v for k, v in options.items() if v is not None})
+            project.save()
+        return [project.evaluation(n) for n in project.scenarios]
+    scenarios = [load_scenario(f) for f in files]
+    evaluations = yield from evaluate_all(scenarios, **options)
+    return evaluations
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from planner import report
+    from planner.compare import compare
+    from planner.jobs import run_in_terminal
+
+    evaluations = run_in_terminal(_compare_job(args), "compare", quiet=args.quiet)
+    c = compare(evaluations, args.baseline)
+    written = []
+    if args.pdf:
+        report.write_pdf(c, args.pdf)
+        written.append(args.pdf)
+    if args.xlsx:
+        report.write_xlsx(c, args.xlsx)
+        written.append(args.xlsx)
+    if args.png_dir:
+        written += [str(p) for p in report.write_pngs(c, args.png_dir)]
+    if args.json:
+        json.dump(report.comparison_json(c), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_comparison(c))
+        for w in written:
+            print(f"wrote {w}")
+    return 0
+
+
+def format_comparison(c) -> str:
+    """The readable table of `coplan compare`: each option against the baseline."""
+    from planner.compare import describe_delta, format_value
+
+    out = [f"coplan compare: {len(c.scenarios)} scenarios against {c.baseline!r}", ""]
+    out += [f"- {s}" for s in c.summary()]
+    out.append("")
+    for name in c.scenarios:
+        if name == c.baseline:
+            continue
+        out.append(f"{name}")
+        t = c.table[c.table["scenario"] == name]
+        for _, r in t.iterrows():
+            out.append(f"  {r['label']:<48}{format_value(r['mean'], r['unit']):>14}   {describe_delta(r)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from planner.jobs import run_in_terminal
+    from planner.plan import optimise
+    from planner.scenario import load_scenario, save_scenario
+
+    scenario = load_scenario(args.scenario)
+    job = optimise(scenario, objective=args.objective, budget=args.budget, pareto_points=args.pareto or 0,
+                   bin_minutes=args.bin_minutes, time_limit=args.time_limit, simulate_check=args.simulate_check,
+                   check_replications=args.check_replications, check_horizon_days=args.check_horizon_days)
+    result = run_in_terminal(job, "optimize", quiet=args.quiet)
+    if args.out_scenario and result.plan is not None:
+        save_scenario(result.plan, args.out_scenario)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_plan(result))
+        if args.out_scenario and result.plan is not None:
+            print(f"wrote the plan as a scenario: {args.out_scenario}")
+    return 0 if result.plan is not None else 1
+
+
+def format_plan(result) -> str:
+    """The readable summary of `coplan optimize`."""
+    r = result.result
+    out = [f"coplan optimize: {result.scenario.name} ({result.objective}"
+           + (f", civilian budget ${result.budget:,.0f}" if result.budget else "") + ")", "",
+           f"  {r.explanation}", ""]
+    if r.units_by_pattern:
+        gap = "-" if r.gap is None else f"{r.gap:.2%}"
+        out.append(f"  status {result.status}, gap {gap}, {r.solve_seconds:.1f} s with {r.solver}")
+        out.append(f"  officer hours freed a year: {r.officer_hours_freed:,.0f}")
+        out.append("")
+        out.append(f"  {'type':<16}{'shift pattern':<24}{'units':>6}")
+        for t, pats in r.units_by_pattern.items():
+            for p, n in sorted(pats.items()):
+                out.append(f"  {t:<16}{p:<24}{n:>6}")
+        out.append("")
+        out.append(f"  {'type':<16}{'annual cost':>14}")
+        for t, c in (r.annual_cost_by_type or {}).items():
+            out.append(f"  {t:<16}{c:>14,.0f}")
+    if result.pareto:
+        out += ["", f"  {'civilian budget':>16}{'officer h freed':>17}{'annual cost':>15}  status"]
+        for p in result.pareto:
+            hours = "-" if p.officer_hours_freed is None else f"{p.officer_hours_freed:,.0f}"
+            cost = "-" if p.annual_cost is None else f"{p.annual_cost:,.0f}"
+            out.append(f"  {p.budget:>16,.0f}{hours:>17}{cost:>15}  {getattr(p.status, 'value', p.status)}")
+    for it in result.iterations:
+        out.append(f"  simulation check {it['iteration']}: bins missing the target {it['bins_missed']}, "
+                   f"officer utilisation {it['officer_utilisation']:.1%}, "
+                   f"{'holds' if it.get('holds') else 'raised and re-solved' if 'holds' not in it else 'still misses'}")
+    return "\n".join(out) + "\n"
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from planner.templates import apply_template, get_template, list_templates
 
@@ -206,6 +336,37 @@ def build_parser() -> argparse.ArgumentParser:
     from planner.project_cli import add_project_parser
 
     add_project_parser(sub)
+
+    sp = sub.add_parser("optimize", help="staff a scenario at least cost, or free the most officer hours for a budget")
+    sp.add_argument("scenario", help="scenario file (TOML)")
+    sp.add_argument("--objective", choices=("min-cost", "max-hours-freed"), default="min-cost")
+    sp.add_argument("--budget", type=float, metavar="USD", help="civilian staffing budget a year (max-hours-freed)")
+    sp.add_argument("--pareto", type=int, metavar="N", help="also sweep N budgets: cost vs officer hours freed")
+    sp.add_argument("--bin-minutes", type=int, default=60, choices=(15, 30, 60))
+    sp.add_argument("--time-limit", type=float, default=30.0, help="seconds per solve (default 30)")
+    sp.add_argument("--simulate-check", action="store_true",
+                    help="simulate the plan and raise the requirement where it misses, until it holds")
+    sp.add_argument("--check-replications", type=int, default=4)
+    sp.add_argument("--check-horizon-days", type=float)
+    sp.add_argument("--out-scenario", metavar="FILE", help="write the plan as a scenario coplan simulate can run")
+    sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_optimize)
+
+    sp = sub.add_parser("compare", help="compare scenarios with a baseline; write PDF, Excel and PNG reports")
+    sp.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_PROJECT",
+                    help="scenario files (the first is the baseline unless --baseline), or one .coplan project")
+    sp.add_argument("--baseline", help="name of the baseline scenario")
+    sp.add_argument("--pdf", metavar="FILE", help="write the report as PDF")
+    sp.add_argument("--xlsx", metavar="FILE", help="write the workbook")
+    sp.add_argument("--png-dir", metavar="DIR", help="write every chart as a PNG into DIR")
+    sp.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    sp.add_argument("--replications", type=int)
+    sp.add_argument("--seed", type=int)
+    sp.add_argument("--workers", type=int)
+    sp.add_argument("--horizon-days", type=float)
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_compare)
 
     sp = sub.add_parser("template", help="list programme templates, or apply one to a scenario")
     tsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")

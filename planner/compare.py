@@ -60,7 +60,8 @@ def evaluate_all(scenarios: list[Scenario], **sim_options) -> Generator[Progress
     imported: dict[tuple, object] = {}
     out = []
     for i, s in enumerate(scenarios):
-        key = (str(s.data.calls), str(s.data.mapping), str(s.data.codes), s.data.timezone)
+        key = tuple(str(p.resolve()) if p else None for p in (s.data.calls, s.data.mapping, s.data.codes)) + (
+            s.data.timezone,)
         if key not in imported:
             yield Progress(i, len(scenarios), f"{s.name}: importing calls")
             imported[key] = load_calls(s)
