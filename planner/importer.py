@@ -373,27 +373,37 @@ def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
 _CLOCK_FORMATS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
 
 
+_SECONDS_1900 = -2208988800  # Arrow's strptime puts a time-only value on 1900-01-01
+
+
 def parse_clock(values: pd.Series) -> pd.Series:
     """Seconds after midnight of time-only text ('14:05', '2:05:09 PM', '1405'); NaN where not a clock."""
-    s = values.astype("string[pyarrow]").str.strip()
-    out = np.full(len(s), np.nan)
-    left = s.notna().to_numpy(dtype=bool, copy=True)
-    # The common shapes parse at C speed; the regex below sees only what they leave.
-    sample = s[left].iloc[:500]
-    ranked = sorted(_CLOCK_FORMATS, key=lambda f: -int(_parse_format(sample, f).notna().sum()))
+    import pyarrow.compute as pc
+
+    strings = pc.utf8_trim_whitespace(_arrow_strings(values))
+    n = len(strings)
+    out = np.full(n, np.nan)
+    left = ~np.asarray(pc.is_null(strings).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def seconds(arr: pa.Array, fmt: str) -> np.ndarray:
+        ts = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+        return pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False).astype(float) - _SECONDS_1900
+
+    # The common shapes parse at C speed, the best fit for a sample first; the regex sees only the rest.
+    present = np.flatnonzero(left)
+    sample = strings.take(pa.array(present[:500]))
+    ranked = sorted(_CLOCK_FORMATS, key=lambda f: -int(np.isfinite(seconds(sample, f)).sum()))
     for fmt in ranked:
-        if left.sum() == 0:
+        idx = np.flatnonzero(left)
+        if not len(idx):
             break
-        parsed = _parse_format(s[left], fmt)
-        got = parsed.notna().to_numpy()
-        if got.any():
-            idx = np.flatnonzero(left)[got]
-            p = parsed[got]
-            out[idx] = (p - p.dt.normalize()).dt.total_seconds().to_numpy()
-            left[idx] = False
+        secs = seconds(strings if len(idx) == n else strings.take(pa.array(idx)), fmt)
+        got = np.isfinite(secs)
+        out[idx[got]] = secs[got]
+        left[idx[got]] = False
     if left.any():
         idx = np.flatnonzero(left)
-        out[idx] = _parse_clock_regex(s.iloc[idx])
+        out[idx] = _parse_clock_regex(values.iloc[idx])
     return pd.Series(out, index=values.index, dtype="float64")
 
 
@@ -459,7 +469,10 @@ def parse_datetimes(values: pd.Series, date_order: str = "auto") -> tuple[pd.Ser
     for rx, by_order in _FAMILIES:
         if not remaining.any():
             break
-        in_family = remaining & s.str.contains(rx, regex=True).fillna(False).to_numpy(dtype=bool)
+        idx = np.flatnonzero(remaining)   # only the leftovers: a regex over a million values costs
+        fits = s.iloc[idx].str.contains(rx, regex=True).fillna(False).to_numpy(dtype=bool)
+        in_family = np.zeros(len(s), dtype=bool)
+        in_family[idx[fits]] = True
         formats = [f for o in orders for f in by_order.get(o, [])]
         if in_family.any() and formats:
             apply(formats, in_family, only_fitting=False)
@@ -759,46 +772,65 @@ def _secondary_times(texts: list[pd.Series], labels: list[str], local_received: 
 
 
 def _merge_units(calls: pd.DataFrame, explicit_units: bool) -> tuple[pd.DataFrame, int]:
-    """Rows sharing an incident number become one call: first received, earliest times, units counted."""
+    """Rows sharing an incident number become one call: first received, earliest times, units counted.
+
+    Rows are sorted once by incident (then received time, then file order); every per-incident figure is
+    then a reduction over consecutive runs (`ufunc.reduceat`), which keeps a million rows to a fraction
+    of a second.
+    """
     codes, _ = pd.factorize(calls["call_id"])
     n_calls = int(codes.max()) + 1 if len(codes) else 0
     if n_calls == len(calls):
         return calls, 0
     received = calls["received_at"].to_numpy(dtype="datetime64[ns]").view("int64")
-    # The first row of each incident (earliest received, then file order) carries its text fields.
     order = np.lexsort((calls["source_row"].to_numpy(), received, codes))
-    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     first = order[starts]
+    # The first row of each incident (earliest received, then file order) carries its text fields.
     merged = calls.iloc[first].reset_index(drop=True)
-    key = pd.Series(codes)
-    g_codes = codes[first]
+    nat = np.iinfo(np.int64).min
 
-    def per_call_time(col: str, how: str) -> pd.Series:
-        """min/max of a tz-aware column per incident, on exact integer nanoseconds (NaT stays NaT)."""
+    def time_reduce(col: str, how: str) -> pd.Series:
         values = calls[col]
-        ns = pd.Series(values.to_numpy(dtype="datetime64[ns]").view("int64"), dtype="Int64")
-        ns = ns.mask(values.isna().to_numpy())
-        red = getattr(ns.groupby(key), how)().reindex(g_codes)
-        nat = np.iinfo(np.int64).min
-        out = pd.DatetimeIndex(red.to_numpy(dtype="int64", na_value=nat).view("datetime64[ns]"))
-        return pd.Series(out.tz_localize("UTC").tz_convert(values.dt.tz))
+        ns = values.to_numpy(dtype="datetime64[ns]").view("int64")[order]
+        if how == "min":   # NaT (the smallest int64) must not win a minimum
+            red = np.minimum.reduceat(np.where(ns == nat, np.iinfo(np.int64).max, ns), starts)
+            red[red == np.iinfo(np.int64).max] = nat
+        else:
+            red = np.maximum.reduceat(ns, starts)
+        out = pd.DatetimeIndex(red.view("datetime64[ns]")).tz_localize("UTC").tz_convert(values.dt.tz)
+        return pd.Series(out)
 
     for col, how in (("dispatched_at", "min"), ("arrived_at", "min"), ("cleared_at", "max")):
-        merged[col] = per_call_time(col, how)
-    merged["source_row"] = pd.Series(calls["source_row"].to_numpy()).groupby(key).min().reindex(g_codes).to_numpy()
-    busy = pd.Series(calls["busy_minutes"].to_numpy(dtype=float)).groupby(key).sum(min_count=1)
-    merged["busy_minutes"] = busy.reindex(g_codes).to_numpy()  # unknown stays unknown, not zero
+        merged[col] = time_reduce(col, how)
+    merged["source_row"] = np.minimum.reduceat(calls["source_row"].to_numpy()[order], starts)
+    busy = calls["busy_minutes"].to_numpy(dtype=float)[order]
+    known = np.add.reduceat((~np.isnan(busy)).astype(np.int64), starts)
+    total = np.add.reduceat(np.nan_to_num(busy), starts)
+    merged["busy_minutes"] = np.where(known > 0, total, np.nan)   # unknown stays unknown, not zero
     if calls["priority"].notna().any():
-        pri = pd.Series(calls["priority"].to_numpy(dtype=float, na_value=np.nan)).groupby(key).min()
-        merged["priority"] = pd.array(pri.reindex(g_codes).to_numpy(), dtype="Int64")
+        pri = calls["priority"].to_numpy(dtype=float, na_value=np.nan)[order]
+        low = np.minimum.reduceat(np.where(np.isnan(pri), np.inf, pri), starts)
+        merged["priority"] = pd.array(np.where(np.isinf(low), np.nan, low), dtype="Int64")
     # Units: the export's own count, else distinct unit ids, else one per row.
+    size = np.diff(np.r_[starts, len(order)])
     if explicit_units:
-        units = pd.Series(calls["units"].to_numpy()).groupby(key).max()
+        units = np.maximum.reduceat(calls["units"].to_numpy()[order], starts)
+    elif "unit_id" in calls:
+        uid, _ = pd.factorize(calls["unit_id"], use_na_sentinel=True)
+        # Distinct ids per incident: sort by (incident, id) and count where the id changes.
+        o2 = np.lexsort((uid, codes))
+        c2, u2 = codes[o2], uid[o2]
+        new_id = np.r_[True, (c2[1:] != c2[:-1]) | (u2[1:] != u2[:-1])] & (u2 >= 0)
+        s2 = np.flatnonzero(np.r_[True, c2[1:] != c2[:-1]])
+        distinct = np.add.reduceat(new_id.astype(np.int64), s2)
+        # Both sorts group incidents in code order; map each to its run in `order`.
+        distinct_by_code = np.zeros(n_calls, dtype=np.int64)
+        distinct_by_code[c2[s2]] = distinct
+        d = distinct_by_code[sorted_codes[starts]]
+        units = np.where(d > 0, d, size)
     else:
-        units = key.groupby(key).size()
-        if "unit_id" in calls:
-            uid, _ = pd.factorize(calls["unit_id"], use_na_sentinel=True)
-            distinct = pd.Series(np.where(uid < 0, np.nan, uid)).groupby(key).nunique()
-            units = distinct.where(distinct > 0, units)
-    merged["units"] = units.reindex(g_codes).to_numpy().astype("int64")
+        units = size
+    merged["units"] = np.asarray(units).astype("int64")
     return merged, int(len(calls) - len(merged))
