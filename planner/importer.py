@@ -496,9 +496,9 @@ def localise(naive: pd.Series, has_offset: pd.Series, tz: str | None, notes: lis
             if lost.any():
                 notes.append(f"{int(lost.sum())} {label} times fall in a daylight-saving change; the repeated "
                              "hour is read as daylight time and the skipped hour moved forward")
-                fixed = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
-                                             nonexistent="shift_forward")
-                probe = probe.where(~lost, fixed)
+                hit = local[lost]
+                probe[lost] = hit.dt.tz_localize(tz, ambiguous=np.ones(len(hit), dtype=bool),
+                                                 nonexistent="shift_forward")
             out[~has_offset] = probe
     return out
 
@@ -577,8 +577,8 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
             return
         reject_reason[mask] = reason
         reject_col[mask] = column
-        if values is not None:
-            reject_val[mask] = values.astype("string").fillna("").to_numpy(dtype=object)[mask]
+        if values is not None:   # only the rejected rows' text: converting a whole column costs
+            reject_val[mask] = values.iloc[np.flatnonzero(mask)].astype("string").fillna("").to_numpy(dtype=object)
 
     say("parsing times")
     # Received time.
@@ -637,7 +637,10 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     if code_path is not None:
         table = read_code_table(code_path)
         calls["call_type_code"] = ctype_k
-        desc = ctype_k.map(table)
+        # Look up each distinct code once, then spread the descriptions back over the rows.
+        codes_k, uniques = pd.factorize(ctype_k)
+        looked_up = np.array([table.get(u) for u in uniques] + [None], dtype=object)
+        desc = pd.Series(looked_up[codes_k], index=ctype_k.index, dtype="string")
         unknown = desc.isna()
         if unknown.any():
             top = ctype_k[unknown].value_counts().head(5)
@@ -721,44 +724,67 @@ def _rejects_frame(raw: RawTable, reason: np.ndarray, col: np.ndarray, val: np.n
     return df.sort_values("source_row", kind="stable").reset_index(drop=True)
 
 
+_DAY_NS = 86_400 * 10**9
+_HOUR_NS = 3_600 * 10**9
+
+
 def _secondary_times(texts: list[pd.Series], labels: list[str], local_received: pd.Series,
                      received: pd.Series, tz: str | None, date_order: str, notes: list[str]) -> list[pd.Series]:
-    """Dispatch/arrival/clear times: placeholders and impossible values become missing, with a note."""
-    day = local_received.dt.normalize()
-    received_clock_h = (local_received - day).dt.total_seconds() / 3600
+    """Dispatch/arrival/clear times: placeholders and impossible values become missing, with a note.
+
+    The rules work on wall-clock nanoseconds (int64) so a million rows cost a few array passes:
+    time-only values take the call's date and roll past midnight when the result lies within
+    NEXT_DAY_WINDOW_HOURS after the call; midnight exactly is a placeholder unless the call came in
+    shortly before midnight and no later step is earlier; a time before the step it follows, or more
+    than MAX_PLAUSIBLE_HOURS after the call, is missing.
+    """
+    local = local_received.to_numpy(dtype="datetime64[ns]").view("int64")
+    day = local - np.mod(local, _DAY_NS)
+    received_clock_h = (local - day) / _HOUR_NS
     parsed = []
     for text in texts:
-        s = text.astype("string").str.strip()
+        s = text.astype("string[pyarrow]").str.strip()
         s = s.where(s != "", pd.NA)
-        clock = parse_clock(s)
-        is_clock = clock.notna()
-        naive, off = parse_datetimes(s.where(~is_clock), date_order)
-        # Time-only values take the call's date, rolling to the next day across midnight.
-        from_clock = day + pd.to_timedelta(clock, unit="s")
-        rolled = from_clock + pd.Timedelta(days=1)
-        roll = is_clock & (from_clock < local_received) & (
-            (rolled - local_received) <= pd.Timedelta(hours=NEXT_DAY_WINDOW_HOURS))
-        naive = naive.where(~is_clock, from_clock.where(~roll, rolled))
-        unreadable = s.notna() & naive.isna()
-        midnight = naive.notna() & (naive == naive.dt.normalize())
-        parsed.append((naive, off, unreadable, midnight))
-    # Midnight exactly is a CAD placeholder unless the record bears it out: the call came in shortly
-    # before midnight and no later step is earlier than it.
-    out = []
-    for i, (naive, off, unreadable, midnight) in enumerate(parsed):
+        present = s.notna().to_numpy(dtype=bool)
+        clock = parse_clock(s).to_numpy()
+        is_clock = ~np.isnan(clock)
+        wall = np.zeros(len(s), dtype=np.int64)
+        off = np.zeros(len(s), dtype=bool)
+        has = is_clock.copy()
+        if (present & ~is_clock).any():
+            naive, off_s = parse_datetimes(s.where(~pd.Series(is_clock, index=s.index)), date_order)
+            got = naive.notna().to_numpy()
+            wall[got] = naive.to_numpy(dtype="datetime64[ns]").view("int64")[got]
+            has |= got
+            off = off_s.to_numpy(dtype=bool)
+        from_clock = day + np.nan_to_num(clock * 1e9).astype(np.int64)
+        roll = is_clock & (from_clock < local) & ((from_clock + _DAY_NS - local) <= NEXT_DAY_WINDOW_HOURS * _HOUR_NS)
+        wall = np.where(is_clock, np.where(roll, from_clock + _DAY_NS, from_clock), wall)
+        unreadable = present & ~has
+        midnight = has & (np.mod(wall, _DAY_NS) == 0)
+        parsed.append([wall, has, off, unreadable, midnight])
+    placeholders = []
+    for i, (wall, has, _off, _unreadable, midnight) in enumerate(parsed):
         believable = midnight & (received_clock_h >= 24 - MIDNIGHT_BELIEVED_WITHIN_HOURS)
-        for later, _, _, later_midnight in parsed[i + 1:]:
-            believable &= ~(later.notna() & ~later_midnight & (later < naive))
+        for later_wall, later_has, _, _, later_midnight in parsed[i + 1:]:
+            believable &= ~(later_has & ~later_midnight & (later_wall < wall))
         placeholder = midnight & ~believable
-        parsed[i] = (naive.where(~placeholder), off, unreadable, midnight)
-        out.append((placeholder, unreadable))
+        parsed[i][1] = has & ~placeholder
+        placeholders.append(placeholder)
     result = []
-    previous = received
-    for (naive, off, _, _), (placeholder, unreadable), label in zip(parsed, out, labels, strict=True):
-        aware = localise(naive, off, tz, notes, label)
-        before = aware.notna() & (aware < previous)
-        too_late = aware.notna() & ((aware - received) > pd.Timedelta(hours=MAX_PLAUSIBLE_HOURS))
-        aware = aware.where(~(before | too_late))
+    received_utc = received.to_numpy(dtype="datetime64[ns]").view("int64")
+    previous = received_utc
+    for (wall, has, off, unreadable, _), placeholder, label in zip(parsed, placeholders, labels, strict=True):
+        naive = pd.Series(np.where(has, wall, np.iinfo(np.int64).min).view("datetime64[ns]"),
+                          index=received.index)
+        aware = localise(naive, pd.Series(off, index=received.index), tz, notes, label)
+        utc = aware.to_numpy(dtype="datetime64[ns]").view("int64")
+        known = aware.notna().to_numpy()
+        before = known & (utc < previous)
+        too_late = known & ((utc - received_utc) > MAX_PLAUSIBLE_HOURS * _HOUR_NS)
+        bad = before | too_late
+        if bad.any():
+            aware = aware.where(~bad)
         for count, what in ((int(unreadable.sum()), "are unreadable"),
                             (int(placeholder.sum()), "are placeholders (0:00 or midnight where the record "
                                                      "shows it was not midnight)"),
@@ -767,7 +793,7 @@ def _secondary_times(texts: list[pd.Series], labels: list[str], local_received: 
             if count:
                 notes.append(f"{count} {label} times {what}; they are treated as missing")
         result.append(aware)
-        previous = aware.fillna(previous)
+        previous = np.where(known & ~bad, utc, previous)
     return result
 
 

@@ -74,15 +74,6 @@ def _exposure(start: pd.Timestamp, end: pd.Timestamp, bin_minutes: int) -> np.nd
     return np.bincount(bins, minlength=n).astype(float) * bin_minutes / 60
 
 
-def _stats(x: pd.Series) -> dict[str, float]:
-    x = x.dropna()
-    x = x[x >= 0]
-    if x.empty:
-        return {"n": 0, "median": np.nan, "mean": np.nan, "p90": np.nan}
-    return {"n": int(len(x)), "median": float(x.median()), "mean": float(x.mean()),
-            "p90": float(x.quantile(0.9))}
-
-
 def build_profile(calls: pd.DataFrame | ImportResult, bin_minutes: int = 60) -> DemandProfile:
     """Profile the canonical call table at 60-minute bins (30 or 15 when asked)."""
     if isinstance(calls, ImportResult):
@@ -110,14 +101,23 @@ def build_profile(calls: pd.DataFrame | ImportResult, bin_minutes: int = 60) -> 
     weekly.index = weekly.index.start_time
     monthly = naive.dt.to_period("M").value_counts().sort_index()
     monthly.index = monthly.index.astype(str)
+    # One grouped pass per measure (negative durations are typing errors, not times).
+    cat = pd.Categorical(calls["category"], categories=cats)
+    stats = {}
+    for measure in ("on_scene", "busy"):
+        x = calls[f"{measure}_minutes"].astype(float)
+        x = x.where(x >= 0)
+        g = x.groupby(cat, observed=False)
+        stats[measure] = pd.DataFrame({"n": g.count(), "median": g.median(), "mean": g.mean(),
+                                       "p90": g.quantile(0.9)}).reindex(cats)
     rows = []
     for c in cats:
-        sub = calls[calls["category"] == c]
-        on = _stats(sub["on_scene_minutes"])
-        busy = _stats(sub["busy_minutes"])
-        rows.append({"category": c, "calls": int(len(sub)),
-                     **{f"on_scene_{k}": v for k, v in on.items()},
-                     **{f"busy_{k}": v for k, v in busy.items()}})
+        row = {"category": c, "calls": int(counts[:, cats.index(c)].sum())}
+        for measure in ("on_scene", "busy"):
+            st = stats[measure].loc[c]
+            row.update({f"{measure}_n": int(st["n"]), f"{measure}_median": float(st["median"]),
+                        f"{measure}_mean": float(st["mean"]), f"{measure}_p90": float(st["p90"])})
+        rows.append(row)
     durations = pd.DataFrame(rows).set_index("category")
     known = calls.dropna(subset=["priority"])
     if len(known):
