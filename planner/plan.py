@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 import optimize as opt
-from planner.costs import POST_HOURS_PER_WEEK
+from planner.costs import POST_HOURS_PER_WEEK, staffing_table
 from planner.demand import Demand, build_demand, load_calls
 from planner.errors import PlannerError
 from planner.jobs import Progress
@@ -77,7 +77,9 @@ class PlanResult:
             "solve_seconds": round(r.solve_seconds, 3), "solver": r.solver, "explanation": r.explanation,
             "bin_minutes": self.bin_minutes,
             "units_by_type": units,
-            "headcount_by_type": _round_dict(r.headcount_by_type, 2),
+            # Headcount as the cost model counts it (relief per 8-hour post), so every figure agrees.
+            "headcount_by_type": None if self.plan is None else {
+                t: round(float(v), 2) for t, v in staffing_table(self.plan)["headcount"].items()},
             "annual_cost_by_type": _round_dict(r.annual_cost_by_type, 0),
             "downstream_cost": None if r.downstream_cost is None else round(r.downstream_cost, 0),
             "officer_hours_freed": None if r.officer_hours_freed is None else round(r.officer_hours_freed, 1),
