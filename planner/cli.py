@@ -305,6 +305,16 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_simulation_options(sp: argparse.ArgumentParser, scheduler: bool = True) -> None:
+    """The options every command that simulates takes (simulate, compare, project run)."""
+    sp.add_argument("--replications", type=int, help="replications (default: the scenario's)")
+    sp.add_argument("--seed", type=int, help="seed (default: the scenario's); same seed, same numbers")
+    sp.add_argument("--workers", type=int, help="local worker processes (default: the scenario's, else 1)")
+    if scheduler:
+        sp.add_argument("--scheduler", metavar="ADDR", help="run replications on a Dask cluster, e.g. tcp://host:8786")
+    sp.add_argument("--horizon-days", type=float, help="simulated days per replication (default: the scenario's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="coplan", description="Plan social-worker and co-responder staffing "
                                                            "from a department's calls for service.")
@@ -324,11 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("simulate", help="simulate a scenario: KPIs with 95%% intervals")
     sp.add_argument("scenario", help="scenario file (TOML)")
-    sp.add_argument("--replications", type=int, help="replications (default: the scenario's)")
-    sp.add_argument("--seed", type=int, help="seed (default: the scenario's); same seed, same numbers")
-    sp.add_argument("--workers", type=int, help="local worker processes (default: the scenario's, else 1)")
-    sp.add_argument("--scheduler", metavar="ADDR", help="run replications on a Dask cluster, e.g. tcp://host:8786")
-    sp.add_argument("--horizon-days", type=float, help="simulated days per replication (default: the scenario's)")
+    add_simulation_options(sp)
     sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_simulate)
@@ -361,10 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--xlsx", metavar="FILE", help="write the workbook")
     sp.add_argument("--png-dir", metavar="DIR", help="write every chart as a PNG into DIR")
     sp.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    sp.add_argument("--replications", type=int)
-    sp.add_argument("--seed", type=int)
-    sp.add_argument("--workers", type=int)
-    sp.add_argument("--horizon-days", type=float)
+    add_simulation_options(sp, scheduler=False)
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_compare)
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.compare import format_value
 from planner.errors import ProjectError
 
 
@@ -86,16 +87,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(v: float | None, unit: str) -> str:
-    if v is None:
-        return "-"
-    if unit == "share":
-        return f"{v:.1%}"
-    if unit == "USD":
-        return f"${v:,.0f}"
-    if unit == "minutes":
-        return f"{v:.1f} min"
-    return f"{v:,.0f}"
 
 
 _HEADLINE_WORDS = {
@@ -114,8 +105,8 @@ def _format_run(saved, current: bool) -> str:
              f"{r.horizon_days:g} days, seed {r.seed}{stale}"]
     for k, v in saved.headline().items():
         label, unit = _HEADLINE_WORDS[k]
-        lines.append(f"      {label:<52}{_fmt(v['mean'], unit):>14}  "
-                     f"({_fmt(v['ci_low'], unit)} to {_fmt(v['ci_high'], unit)})")
+        lines.append(f"      {label:<52}{format_value(v['mean'], unit):>14}  "
+                     f"({format_value(v['ci_low'], unit)} to {format_value(v['ci_high'], unit)})")
     return "\n".join(lines) + "\n"
 
 
@@ -203,11 +194,9 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     sp.add_argument("file", help="project file (.coplan)")
     sp.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                     help="scenario name or number from `coplan project list` (default: all)")
-    sp.add_argument("--replications", type=int, help="replications (default: each scenario's)")
-    sp.add_argument("--seed", type=int, help="seed (default: each scenario's); same seed, same numbers")
-    sp.add_argument("--workers", type=int, help="local worker processes (default: the scenario's, else 1)")
-    sp.add_argument("--scheduler", metavar="ADDR", help="run replications on a Dask cluster, e.g. tcp://host:8786")
-    sp.add_argument("--horizon-days", type=float, help="simulated days per replication (default: the scenario's)")
+    from planner.cli import add_simulation_options
+
+    add_simulation_options(sp)
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_run)
 
