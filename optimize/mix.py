@@ -857,6 +857,87 @@ def _min_cost(model: _MixModel, solver: str, time_limit: float, gap_rel: float, 
     return replace(chosen, status=status, best_bound=bound, gap=gap, solve_seconds=time.perf_counter() - started)
 
 
+def _max_hours(model: _MixModel, solver: str, time_limit: float, gap_rel: float, started: float,
+               warm_start: bool) -> SolveStats:
+    """Most officer hours freed within the budget, started from a decomposition.
+
+    (1) The LP relaxation gives a routing and an upper bound on the hours; (2) that routing, scaled down
+    by bisection until its least-cost whole-unit staffing fits the budget (each try is per-type covering:
+    quick), gives a plan; (3) the full model starts from the best plan known for the time left. The
+    better plan is kept, its gap measured against the best bound. Leaves the objective on max-hours-freed.
+    """
+    def elapsed() -> float:
+        return time.perf_counter() - started
+
+    def snapshot() -> dict[str, float | None]:
+        return {v.name: v.varValue for v in model.prob.variables()}
+
+    incumbent = snapshot() if warm_start else None
+    incumbent_hours = model.value(model.hours) if warm_start else -math.inf
+    lp = run_solver(model.prob, solver=solver, time_limit=max(1.0, 0.2 * time_limit), gap_rel=gap_rel, mip=False)
+    model.set_objective("max-hours-freed")
+    if not lp.status.has_plan:
+        if incumbent is not None:
+            for v in model.prob.variables():
+                v.varValue = incumbent.get(v.name)
+        return model.solve(solver, max(1.0, time_limit - elapsed()), gap_rel, warm_start=warm_start)
+    upper = lp.objective
+    best: tuple[float, dict[str, float | None]] | None = None
+
+    def staff_scaled(routing: dict[pulp.LpVariable, float], share_of_time: float) -> None:
+        """Staff the routing at least cost, scaled down by bisection until it fits the budget."""
+        nonlocal best
+        low, high = 0.0, 1.0
+        deadline = elapsed() + share_of_time * time_limit
+        for k in range(8):
+            if elapsed() > deadline:
+                break
+            factor = high if k == 0 else (low + high) / 2
+            for v, value in routing.items():
+                v.varValue = factor * value
+            tried = model.solve_with_routing_fixed(solver, max(1.0, 0.1 * time_limit), gap_rel)
+            if tried.status.has_plan:
+                hours = model.value(model.hours)
+                if best is None or hours > best[0]:
+                    best = (hours, snapshot())
+                low = factor
+                if k == 0:
+                    break   # the routing fits as it is: nothing to scale
+            else:
+                high = factor
+
+    # Two routings to start from: the LP's most hours, and the LP's least cost within the same budget
+    # (which sends civilians the calls they take most cheaply, and often frees more once whole units
+    # are counted).
+    staff_scaled({v: v.varValue or 0.0 for v in model.y.values()}, 0.3)
+    model.set_objective("min-cost")
+    cheap = run_solver(model.prob, solver=solver, time_limit=max(1.0, 0.1 * time_limit), gap_rel=gap_rel, mip=False)
+    if cheap.status.has_plan:
+        staff_scaled({v: v.varValue or 0.0 for v in model.y.values()}, 0.3)
+    model.set_objective("max-hours-freed")
+    start_from = max([c for c in (best, (incumbent_hours, incumbent) if incumbent else None) if c],
+                     key=lambda c: c[0], default=None)
+    if start_from is not None:
+        for v in model.prob.variables():
+            v.varValue = start_from[1].get(v.name)
+    remaining = time_limit - elapsed()
+    full = model.solve(solver, max(1.0, remaining), gap_rel, warm_start=start_from is not None) \
+        if remaining > 1.0 or start_from is None else None
+    full_hours = model.value(model.hours) if full is not None and full.status.has_plan else -math.inf
+    if start_from is not None and start_from[0] >= full_hours:
+        for v in model.prob.variables():
+            v.varValue = start_from[1].get(v.name)
+        hours, base = start_from[0], full if full is not None else lp
+    elif full is not None and full.status.has_plan:
+        hours, base = full_hours, full
+    else:
+        return full if full is not None else lp
+    bound = min(b for b in (upper, full.best_bound if full is not None else None, math.inf) if b is not None)
+    gap = 0.0 if hours <= 0 and bound <= 0 else max(0.0, (bound - hours) / max(abs(hours), 1e-9))
+    status = Status.OPTIMAL if gap <= gap_rel + 1e-9 else Status.FEASIBLE
+    return replace(base, status=status, objective=hours, best_bound=bound, gap=gap, solve_seconds=elapsed())
+
+
 def _run(
     model: _MixModel,
     objective: str,
@@ -879,7 +960,7 @@ def _run(
             return stats, None, seconds
         return stats, model.extract(stats, objective, budget, seconds), seconds
     first_limit = max(1.0, 0.8 * time_limit)
-    stats = model.solve(solver, first_limit, gap_rel, warm_start=warm_start)
+    stats = _max_hours(model, solver, first_limit, gap_rel, started, warm_start)
     if not stats.status.has_plan:
         return stats, None, time.perf_counter() - started
     # Second pass: keep the routing found (so the hours stay exactly as found) and staff it at the least cost.

@@ -19,7 +19,7 @@ iteration cap is reached.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -253,9 +253,28 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
                 yield Progress(p.done, p.total, f"Pareto sweep: {p.message}")
         finally:
             job.close()
+        out.pareto = _with_plan_carried(out.pareto, mix, scenario)
     if simulate_check and out.plan is not None:
         yield from _simulation_corrected(out, data, demand, patterns, run_solve, check_iterations,
                                          check_replications, check_horizon_days)
+    return out
+
+
+def _with_plan_carried(points: list[opt.ParetoPoint], plan: opt.MixResult, scenario: Scenario) -> list[opt.ParetoPoint]:
+    """A sweep point whose budget covers the main plan's civilian cost, but that frees fewer hours than the
+    plan does (a search cut short by its time limit), gets the plan: it is feasible there and frees more."""
+    if plan.units_by_pattern is None or plan.officer_hours_freed is None:
+        return points
+    civilian = sum(v for t, v in (plan.annual_cost_by_type or {}).items() if t in scenario.civilian_types)
+    out = []
+    for p in points:
+        if p.budget >= civilian - 1e-6 and (p.officer_hours_freed or 0.0) < plan.officer_hours_freed:
+            p = replace(p, status=opt.Status.FEASIBLE, annual_cost=plan.total_cost,
+                        officer_hours_freed=plan.officer_hours_freed, civilian_cost=civilian,
+                        staff_cost=plan.staff_cost, downstream_cost=plan.downstream_cost, mix=plan,
+                        explanation=f"feasible: the {plan.objective_name} plan (civilian staff {civilian:,.0f}) "
+                                    f"fits this budget and frees more hours than the sweep found in its time")
+        out.append(p)
     return out
 
 
