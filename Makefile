@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m ui sample_scenarios/midsize_city/baseline.toml
+	$(BIN)/python -m ui
 
 profile: $(STAMP)
 	$(BIN)/coplan profile sample_scenarios/midsize_city/calls.csv.gz --mapping sample_scenarios/midsize_city/mapping.toml

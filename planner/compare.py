@@ -173,9 +173,22 @@ def compare(evaluations: list[Evaluation], baseline: str | None = None) -> Compa
     base_rows = base.rows()
     types = list(dict.fromkeys(t for e in evaluations for t in e.scenario.responders))
     labels = {t: next(e.scenario.responders[t].label for e in evaluations if t in e.scenario.responders) for t in types}
+    def with_every_type(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+        """A type a scenario does not have answers no calls and spends no hours (exactly 0); its
+        utilisation is undefined. Templates add their own types, so scenarios differ in their types."""
+        for t in types:
+            if t in scenario.responders:
+                continue
+            for prefix in ("calls_by_responder_type.", "hours_on_calls.", "overtime_hours.",
+                           "overtime_cost.", "staffing_cost."):
+                rows[prefix + t] = 0.0
+            rows["utilisation." + t] = np.nan
+        return rows
+
+    base_rows = with_every_type(base_rows, base.scenario)
     records = []
     for e in evaluations:
-        rows = e.rows()
+        rows = with_every_type(e.rows(), e.scenario)
         staff = staffing_table(e.scenario)
         for t in types:
             rows[f"headcount.{t}"] = float(staff.loc[t, "headcount"]) if t in staff.index else 0.0

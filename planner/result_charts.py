@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from optimize import MixResult
     from planner.compare import Comparison, Evaluation
     from planner.simulate import SimulationRun
 
@@ -542,3 +543,39 @@ def kpi_delta_chart(comparison: Comparison, ax: Axes, kpis: Sequence[str] = tupl
     handles = [Patch(facecolor=colours[s], edgecolor=colours[s], label=wrap(s, 30)) for s in options]
     handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="inside the noise"))
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+
+
+def on_duty_vs_requirement(result: MixResult, responder: str, ax: Axes, *, label: str | None = None) -> None:
+    """Units the plan puts on duty (bars) against the units the service targets need (step line), through the
+    week; bins the plan leaves short are marked."""
+    who = label or responder.replace("_", " ")
+    need = np.asarray((result.requirements or {}).get(responder, np.zeros(168)), dtype=float)
+    on = np.asarray((result.on_duty or {}).get(responder, np.zeros_like(need)), dtype=float)
+    n = len(need)
+    width = 168 / n
+    edges = np.arange(n + 1) * width
+    colour = type_colours([responder])[responder]
+    ax.bar(edges[:-1], on, width=width, align="edge", color=colour, alpha=0.55, linewidth=0, label="units on duty (plan)")
+    ax.stairs(need, edges, color="black", linewidth=1.3, label="units needed to meet the targets")
+    short = on < need - 1e-9
+    if short.any():
+        ax.bar(edges[:-1][short], (need - on)[short], bottom=on[short], width=width, align="edge", fill=False,
+               hatch="////", edgecolor="#B00020", linewidth=0, label="short of the need")
+    ax.set_xlim(0, 168)
+    ax.set_ylim(0, max(float(need.max(initial=0)), float(on.max(initial=0)), 1.0) * 1.15)
+    ax.set_xticks(np.arange(0, 169, 24), labels=[*DAY_NAMES, ""], ha="left")
+    ax.set_xticks(np.arange(0, 169, 6), minor=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("units")
+    ax.set_xlabel("hour of the week (Monday 00:00 to Sunday 24:00; ticks every 6 hours)")
+    peak = int(on.max(initial=0))
+    ax.set_title(f"{who[:1].upper()}{who[1:]}: units on duty by hour against the need (at most {peak} at once)",
+                 fontsize=9.5)
+    ax.grid(axis="x", which="major", color=GRID, linewidth=0.8)
+    ax.grid(axis="y", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    if not short.any():
+        handles.append(Patch(facecolor="none", edgecolor="none", label="no hour short of the need"))
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

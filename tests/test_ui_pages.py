@@ -53,7 +53,7 @@ def window(qtbot, dialogs, monkeypatch):
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
-    w.open_path(SAMPLE / "baseline.toml", load_data=False)
+    w.open_sample(load_data=False)
     return w
 
 
@@ -102,9 +102,9 @@ def test_import_the_sample_through_the_wizard(qtbot, window, reference, dialogs)
     assert page.quality.rejects_model.rowCount() == reference.rows_rejected
     assert page.quality.reasons.rowCount() == len(reference.rejections())
     assert page.tabs.currentWidget() is page.quality
-    # The import is an undoable change of the scenario, which now names the export.
+    # The import is an undoable change: the project's calls now.
     assert window.isWindowModified()
-    assert window.state.scenario.data.timezone == "America/Chicago"
+    assert window.state.data.timezone == "America/Chicago"
     window.undo_action.trigger()
     assert window.state.data is None and not window.isWindowModified()
 
@@ -134,8 +134,8 @@ def test_assigning_an_other_call_type_moves_exactly_its_calls(qtbot, loaded):
 
     # The Demand page draws the new counts.
     loaded.show_page("demand")
-    bars = dict(zip([t.get_text() for t in loaded.demand_page.by_category.figure.axes[0].get_yticklabels()],
-                    [p.get_width() for p in loaded.demand_page.by_category.figure.axes[0].patches], strict=True))
+    bars = dict(zip([t.get_text() for t in loaded.demand_page.by_category.render_chart().axes[0].get_yticklabels()],
+                    [p.get_width() for p in loaded.demand_page.by_category.render_chart().axes[0].patches], strict=True))
     assert bars["other"] == other_before - n
 
     # Undo puts the calls back; removing the rule from the rules editor does the same.
@@ -158,14 +158,22 @@ def test_a_rule_naming_no_category_is_refused(loaded):
     assert loaded.state.undo_stack.count() == 0
 
 
-def test_save_keeps_new_rules_in_a_mapping_beside_the_scenario(loaded, tmp_path):
+def test_save_keeps_new_rules_in_the_project_file(qtbot, loaded, tmp_path):
     loaded.data_page.quality.assign("ANIMAL COMPLAINT", "disturbance")
-    target = tmp_path / "option.toml"
+    target = tmp_path / "option.coplan"
     assert loaded.save_to(target)
-    mapping = read_mapping(tmp_path / "option.mapping.toml")
-    assert rule_for_call_type("ANIMAL COMPLAINT", "disturbance") in mapping.rules
-    assert mapping.codes_path().resolve() == (SAMPLE / "codes.csv").resolve()
-    assert loaded.state.scenario.data.mapping == tmp_path / "option.mapping.toml"
+    loaded.new_project()
+    with qtbot.waitSignal(loaded.state.opened, timeout=30_000):
+        loaded.open_path(target)
+    data = loaded.state.data
+    assert data.stored and data.calls_path.name == "calls.csv.gz"
+    assert rule_for_call_type("ANIMAL COMPLAINT", "disturbance") in data.rules
+    calls = data.result.calls
+    assert (calls.loc[calls["call_type"] == "ANIMAL COMPLAINT", "category"] == "disturbance").all()
+    # The wizard says where the calls came from, without trying to read an export that may not be here.
+    loaded.data_page.tabs.setCurrentWidget(loaded.data_page.wizard)
+    assert "The project holds" in loaded.data_page.wizard.status.text()
+    assert not loaded.busy
 
 
 # ----------------------------------------------------------------------------------------- Demand
@@ -178,14 +186,14 @@ def test_demand_charts_draw_the_profile(qtbot, loaded):
     loaded.show_page("demand")
     page = loaded.demand_page
     profile = loaded.state.data.profile
-    ax = page.heatmap.figure.axes[0]
+    ax = page.heatmap.render_chart().axes[0]
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()),
                                profile.rates_per_hour.sum(axis=1).to_numpy().reshape(7, 24))
     page.category_combo.setCurrentIndex(page.category_combo.findData("behavioral_health"))
-    assert "behavioral health" in page.heatmap.figure.axes[0].get_title()
+    assert "behavioral health" in page.heatmap.render_chart().axes[0].get_title()
     page.period_combo.setCurrentIndex(page.period_combo.findData("month"))
-    assert page.volume.figure.axes[0].get_ylabel() == "calls per month"
-    assert page.on_scene.figure.axes[0].get_title().startswith("Time on scene by category")
+    assert page.volume.render_chart().axes[0].get_ylabel() == "calls per month"
+    assert page.on_scene.render_chart().axes[0].get_title().startswith("Time on scene by category")
     assert "Offered load" in page.summary.text()
     page.heatmap.grab()   # draws at the real size: no warning, no error
 
@@ -236,7 +244,7 @@ def test_policy_and_hourly_staffing_edits(loaded):
     page.hours.item(row, 9).setText("2")
     on = loaded.state.scenario.responders["social_worker"].on_duty(60)
     assert on[9] == 2 and on[24 + 9] == 2 and on[10] == 0
-    assert page.duty_chart.figure.axes[0].get_title() == "Units on duty through the week"
+    assert page.duty_chart.render_chart().axes[0].get_title() == "Units on duty through the week"
 
 
 def test_terms_are_explained_where_they_appear(loaded):
@@ -263,5 +271,4 @@ def test_save_mapping_with_rules_from_the_data_page(loaded, tmp_path):
     saved = read_mapping(target)
     assert saved.rules[0] == rule_for_call_type("XK9", "alarm")
     assert saved.columns["call_type"] == "Call Type" and saved.timezone == "America/Chicago"
-    assert loaded.state.scenario.data.mapping == target
-    assert loaded.state.data.mapping_path == target
+    assert saved.codes_path().resolve() == (SAMPLE / "codes.csv").resolve()

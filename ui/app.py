@@ -1,7 +1,9 @@
-"""coplan's desktop app: `coplan-gui [SCENARIO]` or `python -m ui [SCENARIO]`.
+"""coplan's desktop app: `coplan-gui [FILE]` or `python -m ui [FILE]`.
 
-With no file named, the app opens on the bundled mid-size city sample. `--smoke-test` starts the app as
-a user would, prints how long it took to a usable window, and quits (for the start-up test).
+FILE is a coplan project (`.coplan`) or a scenario file (`.toml`, opened as a new project with its calls).
+With no file named, the app opens the bundled mid-size city sample (a baseline and two options) as an
+unsaved project. `--smoke-test` starts the app as a user would, prints how long it took to a usable
+window, and quits (for the start-up test).
 """
 
 from __future__ import annotations
@@ -14,13 +16,11 @@ from pathlib import Path
 
 STARTED = time.perf_counter()   # as early as this module is imported: the start-up clock
 
-SAMPLE_SCENARIO = Path(__file__).resolve().parent.parent / "sample_scenarios" / "midsize_city" / "baseline.toml"
-
-
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="coplan-gui", description="Plan social-worker and co-responder staffing.")
-    parser.add_argument("scenario", nargs="?", help="a scenario file (TOML) to open; default: the bundled sample")
-    parser.add_argument("--no-data", action="store_true", help="do not read the scenario's calls on opening")
+    parser.add_argument("file", nargs="?",
+                        help="a coplan project (.coplan) or a scenario file (.toml) to open; default: the bundled sample")
+    parser.add_argument("--no-data", action="store_true", help="do not read a scenario file's calls on opening")
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -49,13 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     install_excepthook()
 
-    from ui.window import MainWindow
+    from ui.window import SAMPLE_FOLDER, MainWindow
 
     window = MainWindow()
-    path = Path(args.scenario) if args.scenario else (SAMPLE_SCENARIO if SAMPLE_SCENARIO.exists() else None)
     window.show()
-    if path is not None:
-        window.open_path(path, load_data=not args.no_data)
+    if args.file:
+        window.open_path(Path(args.file), load_data=not args.no_data)
+    elif SAMPLE_FOLDER.is_dir():
+        window.open_sample(load_data=not args.no_data)
 
     if args.smoke_test:
         def ready() -> None:

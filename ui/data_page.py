@@ -220,6 +220,14 @@ class ImportTab(QWidget):
 
     def show_source(self, data: CallData) -> None:
         """Show the settings imported calls were read with; the preview is read when the tab is opened."""
+        if data.stored and not data.calls_path.is_absolute():
+            # Calls kept in a project file: the export they came from need not be on this computer.
+            self.reset()
+            self.status.setText(f"The project holds {data.result.calls_imported:,} calls imported from "
+                                f"{data.calls_path.name}. To replace them, choose an export and press Import calls.")
+            self.apply_mapping(data.result.mapping, tz=data.timezone)
+            self.set_codes_file(None)
+            return
         if data.calls_path != self.calls_path:
             self.reset()
             self.calls_path = data.calls_path

@@ -1,19 +1,23 @@
-"""What the window has open: the scenario (as an editable table), the imported calls, and the undo history.
+"""What the window has open: a project (scenarios, imported calls, saved runs) and its undo history.
 
-Every change goes through the undo stack as a ProjectChange (the scenario table and/or the call data
-before and after), so undo/redo and the window's modified mark follow from one place. Scenario edits are
+A project is what `planner.project` saves in one `.coplan` file: the imported calls with the mapping and
+category rules that read them, any number of scenarios, and a saved run (simulated and costed) per
+scenario. Every change goes through the undo stack as a ProjectChange (the parts of the project before
+and after), so undo/redo and the window's modified mark follow from one place. Scenario edits are
 validated by the planner (`scenario_from_dict`) before they are applied: an invalid edit is refused with
 the planner's message and nothing changes.
 
-Until the planner has a project file, the scenario TOML is what Open and Save work on; the imported
-calls are re-read from the scenario's `[data]` section when it is opened.
+Opening a scenario file (TOML) makes an unsaved project of it; its calls are read from the scenario's
+`[data]` section in the background. Inside a project, scenarios plan for the project's calls.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 import re
+import tomllib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from functools import cache
@@ -24,23 +28,27 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from planner.demand import build_demand
 from planner.errors import ScenarioError
 from planner.importer import ImportResult, import_calls
 from planner.jobs import Progress
 from planner.mapping import CategoryRule, Mapping, read_mapping, write_mapping
 from planner.profile import DemandProfile, build_profile
-from planner.scenario import Scenario, load_scenario, save_scenario, scenario_from_dict
+from planner.project import Project, SavedRun, open_project, scenario_to_toml
+from planner.scenario import FALLBACK_TYPE, Scenario, load_scenario, scenario_from_dict
 from planner.taxonomy import Taxonomy, default_taxonomy
+from planner.templates import Template, apply_template
 from ui.worker import function_job
 
 # Progress messages import_calls reports, plus one for the profile: the progress bar's length.
 IMPORT_STEPS = 10
-DATA_PATH_KEYS = ("calls", "mapping", "codes")
+PROJECT_SUFFIX = ".coplan"
+NEW_PROJECT_NAME = "Untitled project"
 
-# A new scenario: the three responder types with the reference figures the sample uses, no staff yet
-# beyond officers. (The planner has no "new scenario" or template function yet.)
+# A new project's first scenario: the three responder types with the reference figures the sample uses,
+# no staff yet beyond officers.
 NEW_SCENARIO: dict[str, Any] = {
-    "name": "New scenario",
+    "name": "Baseline",
     "description": "",
     "source": "coplan reference figures (officer well above $100k fully loaded; police social worker "
               "~$80k); replace them with your department's.",
@@ -59,6 +67,15 @@ NEW_SCENARIO: dict[str, Any] = {
     },
 }
 
+# What a saved run's state is, in words a page can show.
+RUN_NONE, RUN_CURRENT, RUN_SCENARIO_CHANGED, RUN_CALLS_CHANGED = "none", "current", "scenario changed", "calls changed"
+RUN_WORDS = {
+    RUN_NONE: "not simulated yet",
+    RUN_CURRENT: "simulated, up to date",
+    RUN_SCENARIO_CHANGED: "out of date: the scenario changed since its run",
+    RUN_CALLS_CHANGED: "out of date: the calls or their categories changed since its run",
+}
+
 
 @cache
 def taxonomy() -> Taxonomy:
@@ -69,16 +86,22 @@ def categories() -> list[str]:
     return list(taxonomy().categories)
 
 
+def _now() -> dt.datetime:
+    """UTC to the microsecond, as the planner stamps an import: the stamp says which calls a run planned for."""
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass(frozen=True)
 class CallData:
     """Imported calls, their demand profile, and where they came from."""
 
     result: ImportResult
     profile: DemandProfile
-    calls_path: Path
+    calls_path: Path            # the export (for calls read from a project file: its name only)
     codes_path: Path | None
     timezone: str | None
-    mapping_path: Path | None   # the mapping file that holds this mapping as it is; None: unsaved changes
+    mapping_path: Path | None   # the mapping file the calls were read with, if any
+    stored: bool = False        # read from a project file: the export itself may not be on this computer
 
     @property
     def rules(self) -> tuple[CategoryRule, ...]:
@@ -107,6 +130,25 @@ def scenario_data_job(scenario: Scenario) -> Generator[Progress, None, CallData]
     return (yield from import_job(d.calls, mapping, codes=d.codes, tz=d.timezone, mapping_path=d.mapping))
 
 
+def stored_call_data(result: ImportResult) -> CallData:
+    """The calls a project file holds, with their profile."""
+    return CallData(result=result, profile=build_profile(result),
+                    calls_path=Path(result.source.name) if result.source else Path("calls"),
+                    codes_path=None, timezone=result.timezone, mapping_path=None, stored=True)
+
+
+def open_project_job(path: Path) -> Generator[Progress, None, tuple[Project, CallData | None]]:
+    """Read a project file and profile its calls (a job: large projects take a moment)."""
+    yield Progress(0, 2, f"reading {Path(path).name}")
+    project = open_project(path)
+    data = None
+    if project.imported is not None:
+        yield Progress(1, 2, "building the demand profile")
+        data = stored_call_data(project.imported)
+    yield Progress(2, 2, "done")
+    return project, data
+
+
 # --------------------------------------------------------------------------------- data helpers
 def rule_for_call_type(call_type: str, category: str) -> CategoryRule:
     """A rule that places exactly one call type (matched as a whole, any case) in a category."""
@@ -125,7 +167,7 @@ def recategorised(data: CallData, rules: tuple[CategoryRule, ...]) -> CallData:
     category = tax.categorise(calls["call_type"], calls["description"] if "description" in calls else None)
     mapping = replace(data.result.mapping, rules=tuple(rules))
     result = replace(data.result, calls=calls.assign(category=category), mapping=mapping)
-    return replace(data, result=result, profile=build_profile(result), mapping_path=None)
+    return replace(data, result=result, profile=build_profile(result))
 
 
 def offered_load_by_hour(data: CallData, excluded: tuple[str, ...] = ()) -> np.ndarray | None:
@@ -153,54 +195,60 @@ def mapping_for_file(data: CallData, path: Path) -> Mapping:
                    codes=codes, rules=m.rules, source=Path(path))
 
 
-def _absolute_data_paths(d: dict[str, Any], base: Path | None) -> dict[str, Any]:
-    """Data paths made absolute, so an edit history stays right when the file is saved elsewhere."""
-    d = copy.deepcopy(d)
-    data = d.get("data")
-    if isinstance(data, dict) and base is not None:
-        for key in DATA_PATH_KEYS:
-            v = data.get(key)
-            if isinstance(v, str) and not Path(v).is_absolute():
-                data[key] = os.path.normpath(base / v)
-    return d
-
-
-def strip_where(message: str, path: Path | None) -> str:
-    """A planner message without the file path it starts with (the window title already names it)."""
+def strip_where(message: str, path: Path | None = None) -> str:
+    """A planner message without the file or 'scenario' it starts with (the window already says which)."""
     for prefix in (f"{path}: " if path else None, "scenario: "):
         if prefix and message.startswith(prefix):
             return message[len(prefix):]
     return message
 
 
+def stored_table(s: Scenario) -> dict[str, Any]:
+    """A scenario as a project holds it (TOML-shaped; no data files: it plans for the project's calls)."""
+    data = replace(s.data, calls=None, mapping=None, codes=None)
+    return tomllib.loads(scenario_to_toml(replace(s, data=data, path=None)))
+
+
+def renamed_run(saved: SavedRun, name: str) -> SavedRun:
+    """A saved run under a scenario's new name (the scenario text it ran with renamed too)."""
+    table = tomllib.loads(saved.scenario_toml)
+    table["name"] = name
+    text = scenario_to_toml(scenario_from_dict(table, None, categories()))
+    return replace(saved, scenario_toml=text, run=replace(saved.run, scenario=name),
+                   costs=replace(saved.costs, scenario=name))
+
+
 # ----------------------------------------------------------------------------------------- state
-_SAME: Any = object()
-
-
 class ProjectChange(QUndoCommand):
-    """One undoable change: the scenario table and/or the call data, before and after."""
+    """One undoable change: the parts of the project it changes (tables, current, data, stamp, runs),
+    before and after."""
 
-    def __init__(self, state: ProjectState, text: str, *, scenario: tuple[dict, dict] | None = None,
-                 data: tuple[CallData | None, CallData | None] | None = None):
+    def __init__(self, state: ProjectState, text: str, before: dict[str, Any], after: dict[str, Any]):
         super().__init__(text)
         self.state = state
-        self.scenario = scenario
-        self.data = data
+        self.before = before
+        self.after = after
 
     def redo(self) -> None:
-        self.state._apply(self.scenario[1] if self.scenario else _SAME, self.data[1] if self.data else _SAME)
+        self.state._apply(self.after)
 
     def undo(self) -> None:
-        self.state._apply(self.scenario[0] if self.scenario else _SAME, self.data[0] if self.data else _SAME)
+        self.state._apply(self.before)
 
 
 class ProjectState(QObject):
-    """The open scenario and calls; every change is an undoable command."""
+    """The open project: scenarios (the current one edited on the pages), calls and saved runs.
 
-    scenarioChanged = Signal()
+    Scenario tables, call data and runs are never changed in place: every change makes new ones, so the
+    undo stack can hold the old ones as they were.
+    """
+
+    scenarioChanged = Signal()     # the current scenario's content, or which scenario is current
+    scenariosChanged = Signal()    # the list: names, order, which is current, or any scenario's content
     dataChanged = Signal()
-    pathChanged = Signal()
-    opened = Signal()            # another scenario is open (New or Open): what pages held no longer applies
+    runsChanged = Signal()         # saved runs, or whether they are up to date
+    pathChanged = Signal()         # the file or the project's name
+    opened = Signal()              # another project is open (New or Open): what pages held no longer applies
     modifiedChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
@@ -208,10 +256,18 @@ class ProjectState(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.path: Path | None = None
-        self.generation = 0          # bumps when another file is opened: late job results are dropped
-        self._table: dict[str, Any] = copy.deepcopy(NEW_SCENARIO)
-        self.scenario: Scenario = scenario_from_dict(self._table, None, categories())
+        self.name = NEW_PROJECT_NAME
+        self.created_at: dt.datetime | None = None
+        self.generation = 0          # bumps when another project is opened: late job results are dropped
+        self.calls_source: Scenario | None = None   # a scenario file whose [data] names the calls to read
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._current = ""
         self.data: CallData | None = None
+        self.stamp: dt.datetime | None = None        # when the calls the project holds were imported
+        self._runs: dict[str, SavedRun] = {}
+        self._scenarios: dict[str, tuple[dict, Scenario]] = {}   # name -> (table, its validated Scenario)
+        self._tomls: dict[str, tuple[dict, str]] = {}
+        self.new()
 
     # ---------------------------------------------------------------------------- reading state
     @property
@@ -219,92 +275,259 @@ class ProjectState(QObject):
         return not self.undo_stack.isClean()
 
     @property
-    def table(self) -> dict[str, Any]:
-        """A copy of the scenario table (TOML-shaped, data paths absolute)."""
-        return copy.deepcopy(self._table)
+    def display_name(self) -> str:
+        return f"{self.name} — {self.path.name}" if self.path else f"{self.name} (not saved yet)"
 
     @property
-    def display_name(self) -> str:
-        return self.path.name if self.path else "Untitled"
+    def scenario_names(self) -> list[str]:
+        return list(self._tables)
+
+    @property
+    def current_name(self) -> str:
+        return self._current
+
+    @property
+    def baseline_name(self) -> str:
+        """The first scenario: what templates build on and comparisons start from."""
+        return next(iter(self._tables))
+
+    @property
+    def scenario(self) -> Scenario:
+        """The current scenario, validated."""
+        return self.scenario_named(self._current)
+
+    def scenario_named(self, name: str) -> Scenario:
+        table = self._tables[name]
+        cached = self._scenarios.get(name)
+        if cached is None or cached[0] is not table:
+            cached = (table, scenario_from_dict(table, None, categories()))
+            self._scenarios[name] = cached
+        return cached[1]
+
+    @property
+    def table(self) -> dict[str, Any]:
+        """A copy of the current scenario's table (TOML-shaped)."""
+        return copy.deepcopy(self._tables[self._current])
+
+    @property
+    def runs(self) -> dict[str, SavedRun]:
+        return dict(self._runs)
+
+    def scenario_toml(self, name: str) -> str:
+        """The scenario as a run of it stores it (to tell whether a run is up to date)."""
+        table = self._tables[name]
+        cached = self._tomls.get(name)
+        if cached is None or cached[0] is not table:
+            cached = (table, scenario_to_toml(self.scenario_named(name)))
+            self._tomls[name] = cached
+        return cached[1]
+
+    def run_status(self, name: str) -> str:
+        saved = self._runs.get(name)
+        if saved is None:
+            return RUN_NONE
+        if self.stamp is None or saved.calls_imported_at != self.stamp:
+            return RUN_CALLS_CHANGED
+        if saved.scenario_toml != self.scenario_toml(name):
+            return RUN_SCENARIO_CHANGED
+        return RUN_CURRENT
+
+    def run_is_current(self, name: str) -> bool:
+        return self.run_status(name) == RUN_CURRENT
+
+    def to_project(self) -> Project:
+        """The project as the planner saves and runs it (calls, scenarios and runs as they are now)."""
+        project = Project(name=self.name, created_at=self.created_at or _now())
+        if self.data is not None:
+            project.set_calls(self.data.result)
+            project.imported_at = self.stamp     # the same import: runs of it stay up to date
+        for name in self._tables:
+            project.add_scenario(self.scenario_named(name))
+        project.runs = {n: r for n, r in self._runs.items() if n in self._tables}
+        project.path = self.path
+        return project
 
     # ------------------------------------------------------------------------------ whole files
     def new(self) -> None:
-        self._reset(copy.deepcopy(NEW_SCENARIO), None)
+        self._reset(NEW_PROJECT_NAME, {NEW_SCENARIO["name"]: copy.deepcopy(NEW_SCENARIO)})
 
-    def open(self, path: Path) -> Scenario:
-        """Open a scenario file (ScenarioError when it is invalid; the open one stays as it was)."""
-        path = Path(path).absolute()
-        s = load_scenario(path, categories())
-        self._reset(_absolute_data_paths(s.raw, path.parent), path)
-        return self.scenario
+    def open_scenarios(self, paths: list[Path], name: str | None = None) -> None:
+        """An unsaved project of scenario files (TOML); the first one's [data] names the calls to read.
+        ScenarioError when a file is not a valid scenario (the open project stays as it was)."""
+        scenarios = [load_scenario(Path(p).absolute(), categories()) for p in paths]
+        tables: dict[str, dict[str, Any]] = {}
+        for s in scenarios:
+            table = stored_table(s)
+            table["name"] = _unique(table["name"], tables)
+            tables[table["name"]] = table
+        first = scenarios[0]
+        self._reset(name or first.name, tables, calls_source=first if first.data.calls else None)
 
-    def _reset(self, table: dict[str, Any], path: Path | None) -> None:
-        scenario = scenario_from_dict(table, path, categories())
+    def load_project(self, project: Project, data: CallData | None) -> None:
+        """Show a project read from its file (see open_project_job)."""
+        tables = {n: stored_table(s) for n, s in project.scenarios.items()}
+        if not tables:
+            tables = {NEW_SCENARIO["name"]: copy.deepcopy(NEW_SCENARIO)}
+        self._reset(project.name, tables, data=data, stamp=project.imported_at if data else None,
+                    runs=dict(project.runs), path=project.path, created_at=project.created_at)
+
+    def _reset(self, name: str, tables: dict[str, dict[str, Any]], *, data: CallData | None = None,
+               stamp: dt.datetime | None = None, runs: dict[str, SavedRun] | None = None,
+               path: Path | None = None, created_at: dt.datetime | None = None,
+               calls_source: Scenario | None = None) -> None:
+        for table in tables.values():
+            scenario_from_dict(table, None, categories())   # refuse before anything changes
         self.generation += 1
-        self._table, self.scenario, self.path, self.data = table, scenario, path, None
+        self.name, self.path, self.created_at, self.calls_source = name, path, created_at, calls_source
+        self._tables, self._current = tables, next(iter(tables))
+        self.data, self.stamp, self._runs = data, stamp, dict(runs or {})
+        self._scenarios.clear()
+        self._tomls.clear()
         self.undo_stack.clear()
         self.opened.emit()
         self.pathChanged.emit()
+        self.scenariosChanged.emit()
         self.scenarioChanged.emit()
         self.dataChanged.emit()
+        self.runsChanged.emit()
         self.modifiedChanged.emit(False)
 
     def save(self, target: Path) -> None:
-        """Write the scenario to `target`; call-category rules not yet in a mapping file are written beside it."""
+        """Write the project to `target` atomically (ProjectError when it cannot be written)."""
         target = Path(target).absolute()
-        table = copy.deepcopy(self._table)
-        data = self.data
-        if data is not None and data.mapping_path is None:
-            current = table.get("data", {}).get("mapping")
-            same_file = self.path is not None and target == self.path
-            mapping_path = Path(current) if (current and same_file) else target.with_name(f"{target.stem}.mapping.toml")
-            write_mapping(mapping_for_file(data, mapping_path), mapping_path)
-            table.setdefault("data", {})["mapping"] = str(mapping_path)
-            data = replace(data, mapping_path=mapping_path)
-        scenario = scenario_from_dict(table, target, categories())
-        saved = save_scenario(scenario, target)
-        self._table = _absolute_data_paths(saved.raw, target.parent)
-        self.scenario = scenario_from_dict(self._table, target, categories())
-        self.path, self.data = target, data
+        project = self.to_project()
+        if self.path is None and self.name == NEW_PROJECT_NAME:
+            project.name = target.stem
+        project.save(target)
+        self.path, self.name, self.created_at = target, project.name, project.created_at
         self.undo_stack.setClean()
         self.pathChanged.emit()
-        self.scenarioChanged.emit()
 
     # ----------------------------------------------------------------------------------- edits
+    def _push(self, text: str, **after: Any) -> None:
+        before = {k: getattr(self, "_" + k if k in ("tables", "current", "runs") else k) for k in after}
+        self.undo_stack.push(ProjectChange(self, text, before, after))
+
     def validate(self, table: dict[str, Any]) -> Scenario:
-        return scenario_from_dict(table, self.path, categories())
+        return scenario_from_dict(table, None, categories())
+
+    def select(self, name: str) -> None:
+        """Make another scenario the one the pages show (not an edit: nothing to undo or save)."""
+        if name != self._current:
+            if name not in self._tables:
+                raise ScenarioError(f"no scenario named {name!r}")
+            self._apply({"current": name})
 
     def edit(self, change: Callable[[dict[str, Any]], None], text: str) -> None:
-        """Apply `change` to a copy of the scenario table; raises ScenarioError (and changes nothing) when
-        the result is not a valid scenario."""
-        after = copy.deepcopy(self._table)
+        """Apply `change` to a copy of the current scenario's table; raises ScenarioError (and changes
+        nothing) when the result is not a valid scenario."""
+        after = copy.deepcopy(self._tables[self._current])
         change(after)
+        if after.get("name") != self._current:
+            raise ScenarioError("a scenario is renamed with Rename, not by an edit")
         self.validate(after)
-        self.undo_stack.push(ProjectChange(self, text, scenario=(self._table, after)))
+        self._push(text, tables={**self._tables, self._current: after}, current=self._current)
 
-    def set_loaded_data(self, data: CallData, generation: int) -> bool:
-        """Calls read for the scenario as it was opened: not an edit, so not on the undo stack."""
+    # ------------------------------------------------------------------------------- scenarios
+    def add_scenario(self, scenario: Scenario, text: str | None = None) -> str:
+        """Add a scenario (renamed if its name is taken) and make it current; returns its name."""
+        table = stored_table(scenario)
+        table["name"] = _unique(str(table.get("name") or "Scenario"), self._tables)
+        self.validate(table)
+        name = table["name"]
+        self._push(text or f"Add scenario {name}", tables={**self._tables, name: table}, current=name)
+        return name
+
+    def add_blank(self) -> str:
+        """A scenario with the baseline's officers, costs and policy, and no civilian units on duty."""
+        base = copy.deepcopy(self._tables[self.baseline_name])
+        for t, r in base.get("responders", {}).items():
+            if t != FALLBACK_TYPE:
+                r.pop("shifts", None)
+                r.pop("min_on_duty", None)
+                r["on_duty"] = 0
+        base["name"] = "New scenario"
+        base["description"] = (f"Starts as the baseline ({self.baseline_name}) with no civilian units on duty; "
+                               "add units on the Staffing page.")
+        return self.add_scenario(self.validate(base), "Add a blank scenario")
+
+    def duplicate(self, name: str | None = None) -> str:
+        name = name or self._current
+        table = copy.deepcopy(self._tables[name])
+        table["name"] = f"{name} (copy)"
+        return self.add_scenario(self.validate(table), f"Duplicate {name}")
+
+    def add_template(self, template: Template) -> str:
+        """The template applied to the baseline and sized to this city's calls, as a new scenario."""
+        if self.data is None:
+            raise ScenarioError(f"import calls first: the {template.name} template is sized to the calls "
+                                "your city gets (Data page)")
+        base = self.scenario_named(self.baseline_name)
+        demand = build_demand(base, self.data.result)
+        scenario = apply_template(base, template, demand.calls_per_year())
+        return self.add_scenario(scenario, f"Add template {template.name}")
+
+    def rename(self, old: str, new: str) -> str:
+        new = " ".join(new.split())
+        if not new:
+            raise ScenarioError("a scenario needs a name")
+        if new == old:
+            return old
+        if any(n.casefold() == new.casefold() for n in self._tables if n != old):
+            raise ScenarioError(f"there is already a scenario named {new!r}")
+        tables = {}
+        for n, t in self._tables.items():
+            if n == old:
+                t = copy.deepcopy(t)
+                t["name"] = new
+                self.validate(t)
+            tables[t["name"] if n == old else n] = t
+        runs = {(new if n == old else n): (renamed_run(r, new) if n == old else r) for n, r in self._runs.items()}
+        current = new if self._current == old else self._current
+        self._push(f"Rename {old} to {new}", tables=tables, current=current, runs=runs)
+        return new
+
+    def delete(self, name: str) -> None:
+        if len(self._tables) == 1:
+            raise ScenarioError("a project keeps at least one scenario")
+        names = list(self._tables)
+        i = names.index(name)
+        tables = {n: t for n, t in self._tables.items() if n != name}
+        current = self._current if self._current != name else names[i + 1 if i + 1 < len(names) else i - 1]
+        runs = {n: r for n, r in self._runs.items() if n != name}
+        self._push(f"Delete scenario {name}", tables=tables, current=current, runs=runs)
+
+    def make_baseline(self, name: str) -> None:
+        """Move a scenario to the top of the list: the baseline templates and comparisons start from."""
+        if name == self.baseline_name:
+            return
+        tables = {name: self._tables[name], **{n: t for n, t in self._tables.items() if n != name}}
+        self._push(f"Make {name} the baseline", tables=tables, current=self._current)
+
+    # ------------------------------------------------------------------------------------ runs
+    def set_runs(self, runs: dict[str, SavedRun], generation: int, text: str) -> bool:
+        """Keep the runs a job made (undoable); dropped when another project was opened meanwhile."""
         if generation != self.generation:
             return False
-        self.data = data
-        self.dataChanged.emit()
+        new = {n: r for n, r in runs.items() if n in self._tables}
+        if not new:
+            return False
+        self._push(text, runs={**self._runs, **new})
+        return True
+
+    # ------------------------------------------------------------------------------------ data
+    def set_loaded_data(self, data: CallData, generation: int) -> bool:
+        """Calls read for the project as it was opened: not an edit, so not on the undo stack."""
+        if generation != self.generation:
+            return False
+        self._apply({"data": data, "stamp": _now()})
         return True
 
     def set_imported_data(self, data: CallData, generation: int) -> bool:
-        """Calls imported through the wizard: the scenario now names them (undoable)."""
+        """Calls imported through the wizard: the project's calls now (undoable)."""
         if generation != self.generation:
             return False
-        after = copy.deepcopy(self._table)
-        section = after.setdefault("data", {})
-        section["calls"] = str(data.calls_path)
-        for key, value in (("codes", data.codes_path), ("timezone", data.timezone), ("mapping", data.mapping_path)):
-            if value:
-                section[key] = str(value)
-            else:
-                section.pop(key, None)
-        self.validate(after)
-        self.undo_stack.push(ProjectChange(self, f"Import {data.calls_path.name}", scenario=(self._table, after),
-                                           data=(self.data, data)))
+        self._push(f"Import {data.calls_path.name}", data=data, stamp=_now())
         return True
 
     def set_rules(self, rules: tuple[CategoryRule, ...], text: str) -> None:
@@ -312,7 +535,7 @@ class ProjectState(QObject):
         if self.data is None:
             raise ScenarioError("import calls first: rules apply to imported call types")
         after = recategorised(self.data, tuple(rules))
-        self.undo_stack.push(ProjectChange(self, text, data=(self.data, after)))
+        self._push(text, data=after, stamp=_now())
 
     def add_rule(self, rule: CategoryRule) -> None:
         if self.data is None:
@@ -327,26 +550,50 @@ class ProjectState(QObject):
         self.set_rules(tuple(rules), f"Remove rule {rule.pattern}")
 
     def save_mapping(self, path: Path) -> None:
-        """Write the mapping (columns, options, rules) to a file; the scenario then names it."""
+        """Write the mapping (columns, options, rules) to a file, for the next import or the command line."""
         if self.data is None:
             raise ScenarioError("import calls first: the mapping comes from an import")
         path = Path(path).absolute()
         write_mapping(mapping_for_file(self.data, path), path)
-        after_data = replace(self.data, mapping_path=path)
-        after = copy.deepcopy(self._table)
-        after.setdefault("data", {})["mapping"] = str(path)
-        self.undo_stack.push(ProjectChange(self, f"Use mapping {path.name}", scenario=(self._table, after),
-                                           data=(self.data, after_data)))
 
     # ---------------------------------------------------------------------------------- applying
-    def _apply(self, table: Any, data: Any) -> None:
-        if table is not _SAME and table is not self._table:
-            self._table = table
-            self.scenario = scenario_from_dict(table, self.path, categories())
+    def _apply(self, changes: dict[str, Any]) -> None:
+        old_tables, old_current, old_data = self._tables, self._current, self.data
+        old_runs, old_stamp = self._runs, self.stamp
+        old_table = old_tables.get(old_current)
+        for key, value in changes.items():
+            if key == "tables":
+                self._tables = value
+            elif key == "current":
+                self._current = value
+            elif key == "runs":
+                self._runs = value
+            elif key == "data":
+                self.data = value
+            elif key == "stamp":
+                self.stamp = value
+            else:
+                raise KeyError(key)
+        if self._tables is not old_tables or self._current != old_current:
+            self.scenariosChanged.emit()
+        if self._current != old_current or self._tables[self._current] is not old_table:
             self.scenarioChanged.emit()
-        if data is not _SAME and data is not self.data:
-            self.data = data
+        if self.data is not old_data:
             self.dataChanged.emit()
+        if self._runs is not old_runs or self.stamp != old_stamp or self._tables is not old_tables:
+            self.runsChanged.emit()
 
     def _clean_changed(self, clean: bool) -> None:
         self.modifiedChanged.emit(not clean)
+
+
+def _unique(name: str, taken: dict[str, Any] | list[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`... whichever is free (case does not make a name different)."""
+    folded = {n.casefold() for n in taken}
+    if name.casefold() not in folded:
+        return name
+    stem = re.sub(r" \(\d+\)$", "", name)
+    k = 2
+    while f"{stem} ({k})".casefold() in folded:
+        k += 1
+    return f"{stem} ({k})"

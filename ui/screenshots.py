@@ -1,8 +1,9 @@
 """Screenshots of every page on the bundled sample, for review: `python -m ui.screenshots [FOLDER]`.
 
-Opens the window offscreen at 1400 x 900, imports the sample export through the Data page's wizard as a
-user would, visits each page (and each tab of a page) and saves one PNG per view into FOLDER
-(default `screenshots/`).
+Opens the window offscreen at 1400 x 900 on the sample project, imports the sample export through the
+Data page's wizard as a user would, adds a programme template, optimises (with a Pareto sweep), simulates,
+compares the scenarios and visits the Report page, saving one PNG per view (and per tab of a page) into
+FOLDER (default `screenshots/`). Takes about a minute.
 """
 
 from __future__ import annotations
@@ -44,15 +45,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from ui.errors import install_excepthook
+    from ui.errors import ErrorDialog, install_excepthook
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     install_excepthook()
+    problems: list[str] = []
+
+    def report_instead(dialog: ErrorDialog) -> int:
+        # No one is there to click OK: say what the dialog said, and carry on.
+        problems.append(f"{dialog.windowTitle()}: {dialog.text()}")
+        print(f"error dialog: {problems[-1]}\n{dialog.detailedText()}", file=sys.stderr)
+        return 0
+
+    ErrorDialog.exec = report_instead
     window = MainWindow(restore_geometry=False)
     window.resize(width, height)
     window.show()
-    window.open_path(SAMPLE / "baseline.toml", load_data=False)
+    window.open_sample(load_data=False)
     saved: list[Path] = []
 
     def shot(name: str) -> None:
@@ -61,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         path = out / f"{len(saved) + 1:02d}-{name}.png"
         window.grab().save(str(path))
         saved.append(path)
+
+    def idle() -> None:
+        _wait(app, lambda: not window.busy, timeout=300)
 
     data = window.data_page
     window.show_page("data")
@@ -78,12 +91,55 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(window.staffing_page.tabs.count()):
         window.staffing_page.tabs.setCurrentIndex(i)
         shot(f"staffing-{i + 1}")
+    window.staffing_page.tabs.setCurrentIndex(0)
+    template = next(a for a in window.staffing_page.templates_menu.actions() if a.data() == "cahoots")
+    template.trigger()
+    shot("staffing-template")
+
+    window.state.select(window.state.baseline_name)
+    page = window.optimise_page
+    window.show_page("optimise")
+    page.pareto.setValue(4)
+    page.time_limit.setValue(10)
+    page.run()
+    _wait(app, lambda: window.busy)
+    shot("optimise-running")
+    idle()
+    page.tabs.setCurrentIndex(0)
+    shot("optimise-units-on-duty")
+    page.tabs.setCurrentIndex(1)
+    shot("optimise-roster")
+    page.tabs.setCurrentIndex(2)
+    if page.points:
+        page.select_point(page.points[len(page.points) // 2])
+    shot("optimise-pareto")
+
+    sim = window.simulate_page
+    window.show_page("simulate")
+    sim.run()
+    idle()
+    for i in range(sim.charts.count()):
+        sim.charts.setCurrentIndex(i)
+        shot(f"simulate-{i + 1}")
+
+    cmp = window.compare_page
+    window.show_page("compare")
+    cmp.set_chosen(window.state.scenario_names, window.state.baseline_name)
+    cmp.run()
+    idle()
+    for i in range(cmp.tabs.count()):
+        cmp.tabs.setCurrentIndex(i)
+        shot(f"compare-{i + 1}")
+    cmp.tabs.setCurrentIndex(0)
+
+    window.show_page("report")
+    shot("report")
     window.state.undo_stack.setClean()
     window.close()
     for p in saved:
         print(p)
     scratch.cleanup()
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,11 +16,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +31,7 @@ from planner import charts
 from planner.errors import ScenarioError
 from planner.scenario import OUTCOMES
 from ui.project import categories, offered_load_by_hour, strip_where
+from ui.scenario_bar import template_menu
 from ui.widgets import ChartCanvas, error_label, page_header, scrolled, section_label, set_error
 
 if TYPE_CHECKING:
@@ -152,6 +156,19 @@ class StaffingPage(QWidget):
 
         self.scenario_label = QLabel()
         self.scenario_label.setWordWrap(True)
+        self.source_label = QLabel()
+        self.source_label.setWordWrap(True)
+        self.source_label.setStyleSheet("color: #555555;")
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.templates_button = QToolButton()
+        self.templates_button.setText("Programme templates")
+        self.templates_button.setToolTip("Add a scenario modelled on a programme this field grew from (CAHOOTS, "
+                                         "STAR, RIGHT Care, Bloomington, B-HEARD, a co-responder car): the "
+                                         "baseline with that team, sized to your city's calls. Hover over one "
+                                         "for its figures, sources and assumptions.")
+        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.templates_menu = template_menu(self, lambda t: self.window.scenario_bar.add_template(t))
+        self.templates_button.setMenu(self.templates_menu)
         self.error = error_label()
 
         self.responders = self._table()
@@ -209,8 +226,15 @@ class StaffingPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(page_header(
             "Staffing & policy", "Who responds, what they cost, how many are on duty, and which calls each "
-                                 "may take. Change a value by typing in its cell; Edit > Undo takes it back."))
-        lay.addWidget(self.scenario_label)
+                                 "may take, for the scenario chosen above. Change a value by typing in its cell; "
+                                 "Edit > Undo takes it back."))
+        top = QHBoxLayout()
+        about = QVBoxLayout()
+        about.addWidget(self.scenario_label)
+        about.addWidget(self.source_label)
+        top.addLayout(about, 1)
+        top.addWidget(self.templates_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(top)
         lay.addWidget(self.error)
         lay.addWidget(self.tabs, 1)
         self.state.scenarioChanged.connect(self.refresh)
@@ -262,7 +286,9 @@ class StaffingPage(QWidget):
         try:
             s = self.state.scenario
             desc = f" — {s.description}" if s.description else ""
-            self.scenario_label.setText(f"<b>Scenario:</b> {s.name}{desc}")
+            self.scenario_label.setText(f"<b>Scenario:</b> {escape(s.name)}{escape(desc)}")
+            self.source_label.setText(f"Where its figures come from: {s.source}" if s.source else "")
+            self.source_label.setVisible(bool(s.source))
             self._fill_responders()
             self._fill_targets()
             self._fill_hours()
@@ -427,7 +453,7 @@ class StaffingPage(QWidget):
         try:
             self.state.edit(lambda table: set_in(table, spec.path, value), f"Change {spec.what}")
         except ScenarioError as e:
-            set_error(self.error, f"Not changed — {spec.what}: {strip_where(str(e), self.state.path)}")
+            set_error(self.error, f"Not changed — {spec.what}: {strip_where(str(e))}")
             self.refresh()   # the cell goes back to the value in force
             return False
         set_error(self.error, None)

@@ -1,4 +1,4 @@
-"""Small building blocks the pages share: a chart canvas, a table model over a DataFrame, page headers."""
+"""Small building blocks the pages share: a chart canvas, tables, page headers, notes and messages."""
 
 from __future__ import annotations
 
@@ -10,13 +10,28 @@ import pandas as pd
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 ERROR_STYLE = "color: #B00020; background: #FDECEA; border: 1px solid #F5C2C0; border-radius: 3px; padding: 6px;"
 
 
 class ChartCanvas(FigureCanvasQTAgg):
-    """A matplotlib Figure in a widget; `show_chart(fn, data)` redraws it with a planner chart function."""
+    """A matplotlib Figure in a widget; `show_chart(fn, data)` redraws it with a planner chart function.
+
+    A chart given to a hidden canvas (another page, another tab) is drawn when the canvas is first shown:
+    the window spends no time on pictures nobody is looking at.
+    """
 
     def __init__(self, parent: QWidget | None = None, *, min_width: int = 320, min_height: int = 240):
         super().__init__(Figure(layout="constrained"))
@@ -24,19 +39,35 @@ class ChartCanvas(FigureCanvasQTAgg):
         self.setMinimumSize(min_width, min_height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.chart: Callable[..., None] | None = None
+        self._pending: tuple[Callable[..., None], Any, dict[str, Any]] | None = None
 
     def show_chart(self, chart: Callable[..., None], data: Any, **options: Any) -> None:
-        """Clear the figure and draw `chart(data, ax, **options)`; the drawing happens when Qt next paints."""
-        self.figure.clear()
-        ax = self.figure.add_subplot()
-        chart(data, ax, **options)
+        """Draw `chart(data, ax, **options)` on a cleared figure: now if the canvas is shown, else when it is."""
         self.chart = chart
-        self.draw_idle()
+        self._pending = (chart, data, options)
+        if self.isVisible():
+            self.render_chart()
+
+    def render_chart(self) -> Figure:
+        """Lay out the chart given last, if it is not drawn yet; the figure."""
+        if self._pending is not None:
+            chart, data, options = self._pending
+            self._pending = None
+            self.figure.clear()
+            ax = self.figure.add_subplot()
+            chart(data, ax, **options)
+            self.draw_idle()
+        return self.figure
 
     def clear_chart(self) -> None:
+        self._pending = None
         self.figure.clear()
         self.chart = None
         self.draw_idle()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.render_chart()
 
     def draw(self) -> None:
         # While a window is being resized a canvas can be too small for its labels for a moment; matplotlib
@@ -154,3 +185,82 @@ def scrolled(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     return area
+
+
+INFO_STYLE = "color: #1F3A4D; background: #EAF3FA; border: 1px solid #BFD8EA; border-radius: 3px; padding: 6px;"
+WARN_STYLE = "color: #5A3B00; background: #FFF4DC; border: 1px solid #F0D49A; border-radius: 3px; padding: 6px;"
+GOOD_COLOUR = "#1B5E20"
+BAD_COLOUR = "#B00020"
+NOISE_COLOUR = "#666666"
+
+
+def note_label(text: str = "", style: str | None = None) -> QLabel:
+    """A wrapped, selectable line of explanation (grey, or in a coloured box when `style` is given)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(style or "color: #444444;")
+    return label
+
+
+def read_only_table(headers: list[str]) -> QTableWidget:
+    """A table for results: not editable, rows selectable, alternating colours, no row numbers."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.setWordWrap(False)
+    return table
+
+
+def cell(text: str, *, tip: str = "", right: bool = False, bold: bool = False, colour: str | None = None,
+         italic: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if tip:
+        item.setToolTip(tip)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if bold or italic:
+        font = item.font()
+        font.setBold(bold)
+        font.setItalic(italic)
+        item.setFont(font)
+    if colour:
+        item.setForeground(QBrush(QColor(colour)))
+    return item
+
+
+def section_row(table: QTableWidget, text: str) -> None:
+    """A bold row that heads a group of rows, across the whole table."""
+    row = table.rowCount()
+    table.insertRow(row)
+    item = cell(text, bold=True)
+    item.setBackground(QBrush(QColor("#E8ECEF")))
+    table.setItem(row, 0, item)
+    if table.columnCount() > 1:
+        table.setSpan(row, 0, 1, table.columnCount())
+
+
+def add_row(table: QTableWidget, items: list[QTableWidgetItem]) -> int:
+    row = table.rowCount()
+    table.insertRow(row)
+    for col, item in enumerate(items):
+        table.setItem(row, col, item)
+    return row
+
+
+def table_text(table: QTableWidget) -> list[list[str]]:
+    """Every cell's text, row by row (for tests and copying)."""
+    return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def form_row(form: Any, text: str, field: QWidget) -> None:
+    """A form row whose label explains itself as the field does (hovering either shows the tooltip)."""
+    label = QLabel(text)
+    label.setToolTip(field.toolTip())
+    label.setBuddy(field)
+    form.addRow(label, field)

@@ -1,10 +1,11 @@
-"""The main window: the planning workflow from left to right, the File and Edit menus, jobs in the status bar."""
+"""The main window: the planning workflow from left to right, the scenario bar, the File and Edit menus,
+and long jobs (with progress and Cancel) on the worker."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -22,26 +23,41 @@ from PySide6.QtWidgets import (
 
 from planner.errors import PlannerError
 from ui import settings
+from ui.compare_page import ComparePage
 from ui.data_page import DataPage
 from ui.demand_page import DemandPage
 from ui.errors import show_error
-from ui.project import CallData, ProjectState, scenario_data_job
+from ui.optimise_page import OptimisePage
+from ui.project import PROJECT_SUFFIX, CallData, ProjectState, open_project_job, scenario_data_job
+from ui.report_page import ReportPage
+from ui.scenario_bar import ScenarioBar
+from ui.simulate_page import SimulatePage
 from ui.staffing_page import StaffingPage
 from ui.worker import JobProgress, Worker
 
+if TYPE_CHECKING:
+    from planner.project import Project
+
 APP_TITLE = "coplan"
 DEFAULT_SIZE = QSize(1400, 900)
-SCENARIO_FILTER = "Scenario files (*.toml);;All files (*)"
+OPEN_FILTER = "coplan projects and scenario files (*.coplan *.toml);;coplan projects (*.coplan);;" \
+              "Scenario files (*.toml);;All files (*)"
+PROJECT_FILTER = "coplan projects (*.coplan)"
 
-# The workflow, left to right. Pages whose planner API has not landed yet are shown, greyed, with a note.
+# The bundled sample the app opens with when no file is named: a mid-size city and two options.
+SAMPLE_FOLDER = Path(__file__).resolve().parent.parent / "sample_scenarios" / "midsize_city"
+SAMPLE_FILES = ("baseline.toml", "social_workers.toml", "co_responders.toml")
+SAMPLE_TITLE = "Mid-size city (sample)"
+
+# The workflow, left to right: key, title, what the page is for.
 PAGES = [
-    ("data", "Data", None),
-    ("demand", "Demand", None),
-    ("staffing", "Staffing & policy", None),
-    ("optimise", "Optimise", "Available once the staffing optimiser lands in the planner"),
-    ("simulate", "Simulate", "Available once the shift simulation lands in the planner"),
-    ("compare", "Compare", "Available once scenario comparison lands in the planner"),
-    ("report", "Report", "Available once PDF and Excel reports land in the planner"),
+    ("data", "Data", "Import a CAD export of calls for service and check what it holds"),
+    ("demand", "Demand", "When calls arrive, of what kind, and how long they keep units busy"),
+    ("staffing", "Staffing & policy", "Responder types, costs, units on duty and which calls each may take"),
+    ("optimise", "Optimise", "The cheapest staffing that meets the targets, or the most officer hours for a budget"),
+    ("simulate", "Simulate", "Run the scenario's shifts against the calls: response times, workload, fallback"),
+    ("compare", "Compare", "Scenarios side by side against the baseline, with what is inside the noise"),
+    ("report", "Report", "A PDF for the council, an Excel workbook for finance, the charts as pictures"),
 ]
 
 
@@ -59,22 +75,27 @@ class MainWindow(QMainWindow):
         self.sidebar.setStyleSheet("QListWidget { font-size: 11pt; padding-top: 6px; }"
                                    "QListWidget::item { padding: 7px 6px; }")
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
         self.data_page = DataPage(self)
         self.demand_page = DemandPage(self)
         self.staffing_page = StaffingPage(self)
-        built = {"data": self.data_page, "demand": self.demand_page, "staffing": self.staffing_page}
-        for i, (key, title, unavailable) in enumerate(PAGES, start=1):
+        self.optimise_page = OptimisePage(self)
+        self.simulate_page = SimulatePage(self)
+        self.compare_page = ComparePage(self)
+        self.report_page = ReportPage(self)
+        self.pages: dict[str, QWidget] = {
+            "data": self.data_page, "demand": self.demand_page, "staffing": self.staffing_page,
+            "optimise": self.optimise_page, "simulate": self.simulate_page, "compare": self.compare_page,
+            "report": self.report_page}
+        for i, (key, title, tip) in enumerate(PAGES, start=1):
             item = QListWidgetItem(f"{i}  {title}")
             item.setData(Qt.ItemDataRole.UserRole, key)
-            if unavailable:
-                item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable))
-                item.setToolTip(unavailable)
-            else:
-                self.pages[key] = built[key]
-                self.stack.addWidget(built[key])
+            item.setToolTip(tip)
+            self.stack.addWidget(self.pages[key])
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._page_chosen)
+
+        self.scenario_bar = ScenarioBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.scenario_bar)
 
         central = QWidget()
         lay = QHBoxLayout(central)
@@ -102,13 +123,17 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(file_menu, "&New", self.new_scenario, QKeySequence.StandardKey.New)
+        self.new_action = self._action(file_menu, "&New project", self.new_project, QKeySequence.StandardKey.New)
         self.open_action = self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.open_action.setStatusTip("Open a coplan project (.coplan), or a scenario file (.toml) as a new project")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self.save_action = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self.add_scenario_action = self._action(file_menu, "Add a scenario &file…", self.scenario_bar.import_dialog)
+        self.export_scenario_action = self._action(file_menu, "&Export this scenario…", self.scenario_bar.export_dialog)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -119,6 +144,9 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+
+        edit_menu.addSeparator()
+        self._action(edit_menu, "Rename scenario…", self.scenario_bar.rename_dialog)
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About coplan", self._about)
@@ -189,9 +217,12 @@ class MainWindow(QMainWindow):
         return self.worker is not None
 
     def run_job(self, job: Generator[Any, None, Any], title: str, on_finished: Callable[[Any], None], *,
-                on_error: Callable[[BaseException], None] | None = None) -> Worker | None:
-        """Run a job off the GUI thread with progress and Cancel in the status bar. Its result is handed to
-        `on_finished` only if it completes; errors are shown where they happened. One job at a time."""
+                on_error: Callable[[BaseException], None] | None = None,
+                on_cancelled: Callable[[], None] | None = None,
+                panel: JobProgress | None = None) -> Worker | None:
+        """Run a job off the GUI thread with progress and Cancel (on the page's `panel`, else in the status
+        bar). Its result is handed to `on_finished` only if it completes; errors are shown where they
+        happened. One job at a time."""
         if self.worker is not None:
             job.close()
             self.statusBar().showMessage(f"Wait for “{self.job_progress.title}” to finish, or cancel it.", 5000)
@@ -205,8 +236,10 @@ class MainWindow(QMainWindow):
         worker.finished.connect(on_finished)
         worker.errored.connect(lambda exc: self._job_failed(title, exc, on_error))
         worker.cancelled.connect(lambda: self.statusBar().showMessage(f"{title}: cancelled; nothing changed.", 5000))
+        if on_cancelled is not None:
+            worker.cancelled.connect(on_cancelled)
         worker.ended.connect(lambda: self._job_ended(worker))
-        self.job_progress.bind(worker, title)
+        (panel or self.job_progress).bind(worker, title)
         self.busyChanged.emit(True)
         worker.start()
         return worker
@@ -229,7 +262,7 @@ class MainWindow(QMainWindow):
             w.wait(wait_seconds)
 
     # -------------------------------------------------------------------------------------- files
-    def new_scenario(self) -> None:
+    def new_project(self) -> None:
         if self.maybe_save():
             self.cancel_jobs()
             self.state.new()
@@ -238,15 +271,23 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open a scenario", settings.last_folder(), SCENARIO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a project or a scenario", settings.last_folder(),
+                                              OPEN_FILTER)
         if path:
             self.open_path(Path(path))
 
     def open_path(self, path: Path, *, load_data: bool = True) -> bool:
-        """Open a scenario file, then read the calls it names in the background."""
+        """Open a project file (read in the background), or a scenario file as a new, unsaved project whose
+        calls are then read in the background. False when it could not be opened or started."""
+        path = Path(path)
         self.cancel_jobs()
+        if path.suffix.lower() == PROJECT_SUFFIX:
+            generation = self.state.generation
+            worker = self.run_job(open_project_job(path), f"Opening {path.name}",
+                                  lambda out: self._project_read(path, out, generation))
+            return worker is not None
         try:
-            self.state.open(path)
+            self.state.open_scenarios([path])
         except PlannerError as e:
             show_error(self, "Could not open the scenario", e)
             return False
@@ -255,9 +296,30 @@ class MainWindow(QMainWindow):
             self.load_scenario_data()
         return True
 
+    def open_sample(self, *, load_data: bool = True) -> bool:
+        """The bundled mid-size city with its two options, as an unsaved project."""
+        self.cancel_jobs()
+        try:
+            self.state.open_scenarios([SAMPLE_FOLDER / f for f in SAMPLE_FILES], SAMPLE_TITLE)
+        except PlannerError as e:
+            show_error(self, "Could not open the sample", e)
+            return False
+        if load_data:
+            self.load_scenario_data()
+        return True
+
+    def _project_read(self, path: Path, out: tuple[Project, CallData | None], generation: int) -> None:
+        if generation != self.state.generation:
+            return   # something else was opened meanwhile
+        project, data = out
+        self.state.load_project(project, data)
+        settings.add_recent_file(path)
+        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+
     def load_scenario_data(self) -> Worker | None:
-        s = self.state.scenario
-        if s.data.calls is None:
+        """Read the calls the opened scenario file names (its [data] section)."""
+        s = self.state.calls_source
+        if s is None or s.data.calls is None:
             return None
         generation = self.state.generation
         return self.run_job(scenario_data_job(s), f"Reading {s.data.calls.name}",
@@ -273,13 +335,17 @@ class MainWindow(QMainWindow):
         return self.save_to(self.state.path)
 
     def save_as(self) -> bool:
-        start = str(self.state.path) if self.state.path else str(Path(settings.last_folder()) / "scenario.toml")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the scenario as", start, SCENARIO_FILTER)
+        if self.state.path:
+            start = str(self.state.path)
+        else:
+            stem = "".join(c if c.isalnum() or c in " -_" else " " for c in self.state.name).split()
+            start = str(Path(settings.last_folder()) / f"{'_'.join(stem).lower() or 'project'}{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the project as", start, PROJECT_FILTER)
         if not path:
             return False
         path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".toml")
+        if path.suffix.lower() != PROJECT_SUFFIX:
+            path = path.with_name(path.name + PROJECT_SUFFIX)
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
@@ -295,7 +361,7 @@ class MainWindow(QMainWindow):
     def ask_save_changes(self) -> QMessageBox.StandardButton:
         """Save, Discard or Cancel (a method of its own, so tests can answer it)."""
         return QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.state.display_name} first?",
+            self, "Unsaved changes", f"Save the changes to {self.state.name} first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from planner.jobs import Progress
 
@@ -164,20 +164,29 @@ def function_job(fn: Callable[..., Any], *args: Any, progress_arg: str = "progre
 class JobProgress(QWidget):
     """What the status bar shows while a job runs: what it is doing, a progress bar and a Cancel button."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, stacked: bool = False):
+        """`stacked`: the message above the bar, wrapped (for a page's narrow side panel); else all in a row."""
         super().__init__(parent)
         self.label = QLabel()
         self.bar = QProgressBar()
-        self.bar.setFixedWidth(220)
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop this job; nothing it was doing is applied")
         self.cancel_button.clicked.connect(self._cancel)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.label)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.cancel_button)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        if stacked:
+            self.label.setWordWrap(True)
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 4, 0, 4)
+            outer.addWidget(self.label)
+            outer.addLayout(row)
+        else:
+            self.bar.setFixedWidth(220)
+            self.setLayout(row)
+            row.addWidget(self.label)
+        row.addWidget(self.bar, 1 if stacked else 0)
+        row.addWidget(self.cancel_button)
         self.worker: Worker | None = None
         self.title = ""
         self.hide()

@@ -1,0 +1,579 @@
+"""Optimise: how many units of each type, on which shifts, taking which calls, for the current scenario.
+
+The planner's optimiser (`planner.plan.optimise`) runs its solver in a child process; the job runs on the
+worker with progress, and Cancel closes it, which ends the child. A failed solve is an answer: the status
+and the engine's explanation (which type, which hours, how many units short, what to relax) are shown
+in words. Results are the roster, units on duty by hour against the need, and the Pareto trade-off between
+annual cost and officer hours freed, where a point's mix can be kept as a scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner import result_charts as rc
+from planner.compare import format_value, plain_label
+from planner.demand import build_demand
+from planner.errors import PlannerError
+from planner.importer import ImportResult
+from planner.jobs import Progress
+from planner.plan import PlanResult, optimise
+from planner.result_charts import ScenarioPoint, on_duty_vs_requirement
+from planner.scenario import Scenario, days_label
+from ui.errors import show_error
+from ui.widgets import (
+    ERROR_STYLE,
+    INFO_STYLE,
+    WARN_STYLE,
+    ChartCanvas,
+    add_row,
+    cell,
+    error_label,
+    form_row,
+    note_label,
+    page_header,
+    read_only_table,
+    scrolled,
+    set_error,
+)
+from ui.worker import JobProgress
+
+if TYPE_CHECKING:
+    from optimize import MixResult, ParetoPoint, ShiftPattern
+    from ui.window import MainWindow
+
+# The solver's outcomes (planner.plan.PlanResult.status); only the first two come with a plan.
+OPTIMAL, FEASIBLE, INFEASIBLE, TIME_LIMIT = "optimal", "feasible", "infeasible", "time_limit"
+
+OBJECTIVES = [
+    ("Lowest annual cost that meets the targets", "min-cost"),
+    ("Most officer hours freed for a budget", "max-hours-freed"),
+]
+PICK_PIXELS = 14           # how near a click must be to a Pareto point to choose it
+POST_HOURS = 56.0          # an 8-hour post every day of the week: what a loaded annual cost pays for
+HOURS_PER_WEEK = 168.0
+
+
+def optimise_job(scenario: Scenario, calls: ImportResult, **options: Any) -> Generator[Progress, None, PlanResult]:
+    """Build the scenario's demand from the project's calls, then optimise (on the worker)."""
+    yield Progress(0, 0, "building the demand")
+    demand = build_demand(scenario, calls)
+    return (yield from optimise(scenario, demand, **options))
+
+
+def status_words(plan: PlanResult) -> tuple[str, str]:
+    """The outcome of a solve in a sentence, and the style to show it in."""
+    r = plan.result
+    status = plan.status
+    took = f"{r.solve_seconds:.1f} s"
+    if status == OPTIMAL:
+        return f"Best plan found (proven optimal) in {took}.", INFO_STYLE
+    if status == FEASIBLE:
+        gap = f"{r.gap:.1%}" if r.gap is not None and math.isfinite(r.gap) else "an unknown amount"
+        return (f"A plan was found; the time limit stopped the search before it was proven best (it may be up "
+                f"to {gap} from the best). A longer time limit narrows that.", WARN_STYLE)
+    if status == INFEASIBLE:
+        return "No plan meets the service targets within the limits. What stands in the way:", ERROR_STYLE
+    if status == TIME_LIMIT:
+        return f"The time limit ({took}) ran out before any plan was found. Give it more time.", ERROR_STYLE
+    return f"The solver could not finish ({status}).", ERROR_STYLE
+
+
+def pattern_words(p: ShiftPattern) -> str:
+    """'08:00-18:00, Mon-Thu (10 h)'."""
+    start, end = p.start_minute, (p.start_minute + p.length_minutes) % 1440
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}, {days_label(p.days)} " \
+           f"({p.length_minutes / 60:g} h)"
+
+
+def roster_rows(plan: PlanResult) -> list[dict[str, Any]]:
+    """One row per type and shift pattern used: units, headcount and annual cost, priced as the optimiser
+    prices them (people x relief factor x loaded cost per 8-hour post, plus a vehicle's share)."""
+    r = plan.result
+    rows = []
+    for t, pats in (r.units_by_pattern or {}).items():
+        resp = plan.scenario.responders[t]
+        per_post = resp.people_per_unit * resp.relief_factor * resp.cost_per_person \
+            + resp.overhead_per_unit * POST_HOURS / HOURS_PER_WEEK
+        used = [(plan.patterns[name], int(n)) for name, n in pats.items() if n]
+        used.sort(key=lambda pn: (pn[0].start_minute, pn[0].length_minutes, pn[0].name))
+        for p, n in used:
+            rows.append({"type": t, "label": plain_label(resp.label), "pattern": pattern_words(p), "units": n,
+                         "headcount": n * resp.people_per_unit * resp.relief_factor,
+                         "cost": n * per_post * p.weekly_hours / POST_HOURS})
+    return rows
+
+
+def mix_words(plan: PlanResult, mix: MixResult) -> str:
+    """'38 officer units, 14 social worker units' (types with units only)."""
+    parts = []
+    for t, n in (mix.units_by_type or {}).items():
+        if n:
+            label = plain_label(plan.scenario.responders[t].label).removesuffix(" unit")
+            parts.append(f"{n} {label} unit{'s' if n != 1 else ''}")
+    return ", ".join(parts) or "no units"
+
+
+class OptimisePage(QWidget):
+    def __init__(self, window: MainWindow):
+        super().__init__()
+        self.window = window
+        self.state = window.state
+        self.result: PlanResult | None = None
+        self.points: list[ParetoPoint] = []      # Pareto points with a plan, cheapest first
+        self.selected: ParetoPoint | None = None
+
+        # ---------------------------------------------------------------- settings
+        self.objective = QComboBox()
+        self.objective.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.objective.setMinimumContentsLength(20)
+        for text, key in OBJECTIVES:
+            self.objective.addItem(text, key)
+        self.objective.setToolTip("Lowest cost: the cheapest staff and routing that meet every type's service "
+                                  "target (and the rule of 60 for officers), downstream costs included. Most "
+                                  "hours freed: move as much officer workload to civilian units as the budget buys.")
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(0, 1e9)
+        self.budget.setDecimals(0)
+        self.budget.setSingleStep(50_000)
+        self.budget.setPrefix("$ ")
+        self.budget.setGroupSeparatorShown(True)
+        self.budget.setSpecialValueText("none")
+        self.budget.setToolTip("Civilian budget a year (social workers, co-responders). Most hours freed spends "
+                               "up to it; the Pareto sweep tries budgets from $0 up to it. 'none' (0): no budget "
+                               "(lowest cost only).")
+        self.pareto = QSpinBox()
+        self.pareto.setRange(0, 10)
+        self.pareto.setToolTip("Pareto points: also solve at this many civilian budgets from $0 up to the "
+                               "budget, to draw the trade-off between annual cost and officer hours freed. Each "
+                               "budget takes up to a third of the time limit. 0: no trade-off chart.")
+        self.time_limit = QSpinBox()
+        self.time_limit.setRange(2, 3600)
+        self.time_limit.setValue(20)
+        self.time_limit.setSuffix(" s")
+        self.time_limit.setToolTip("The most the solver may take. When it stops early, the plan says how far from "
+                                   "proven best it may be (the gap).")
+        self.run_button = QPushButton("Optimise")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run)
+        self.progress = JobProgress(stacked=True)
+        self.error = error_label()
+
+        form = QFormLayout()
+        form_row(form, "Aim:", self.objective)
+        form_row(form, "Civilian budget:", self.budget)
+        form_row(form, "Trade-off points:", self.pareto)
+        form_row(form, "Time limit:", self.time_limit)
+        box = QGroupBox("What to optimise")
+        lay = QVBoxLayout(box)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.run_button)
+        lay.addLayout(row)
+
+        # ---------------------------------------------------------------- outcome
+        self.for_label = note_label()
+        self.status = note_label()
+        self.status.hide()
+        self.explanation = note_label()
+        self.explanation.setObjectName("explanation")
+        self.explanation.hide()
+        self.summary = read_only_table(["Type", "Units", "People", "Staff cost a year"])
+        self.summary.horizontalHeaderItem(2).setToolTip("Headcount: units x people per unit x relief factor")
+        self.summary.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.summary.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.use_plan_button = QPushButton("Use this plan as a scenario")
+        self.use_plan_button.setToolTip("Add the plan (its shifts and the share of calls it routes to each type) "
+                                        "as a new scenario, to simulate and compare")
+        self.use_plan_button.clicked.connect(self.use_plan)
+        self.use_plan_button.setEnabled(False)
+
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(box)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.error)
+        lay.addWidget(self.for_label)
+        lay.addWidget(self.status)
+        lay.addWidget(self.explanation)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.use_plan_button)
+        lay.addStretch(1)
+
+        # ---------------------------------------------------------------- charts and tables
+        self.duty_box = QWidget()
+        self.duty_layout = QVBoxLayout(self.duty_box)
+        self.duty_charts: dict[str, ChartCanvas] = {}
+        self.roster = read_only_table(["Type", "Shift (start-end, days)", "Units", "People", "Cost a year"])
+        self.roster.horizontalHeaderItem(3).setToolTip("Headcount: units x people per unit x relief factor")
+        self.roster.horizontalHeaderItem(4).setToolTip("People x relief factor x loaded cost for the hours the "
+                                                       "shift covers, plus the vehicle's share")
+        self.roster.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+        self.pareto_chart = ChartCanvas(min_height=300)
+        self.pareto_chart.mpl_connect("button_press_event", self._chart_clicked)
+        self.points_table = read_only_table(["Civilian budget", "Outcome", "Total cost a year", "Officer hours freed",
+                                             "Civilian staff cost"])
+        self.points_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.points_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.points_table.setMaximumHeight(170)
+        self.points_table.itemSelectionChanged.connect(self._row_chosen)
+        self.point_label = note_label("Click a point of the chart (or a row below) to see its mix.")
+        self.save_point_button = QPushButton("Save as scenario")
+        self.save_point_button.setToolTip("Add this budget's mix as a new scenario")
+        self.save_point_button.setEnabled(False)
+        self.save_point_button.clicked.connect(self.save_point)
+        pareto_tab = QWidget()
+        lay = QVBoxLayout(pareto_tab)
+        lay.addWidget(self.pareto_chart, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.point_label, 1)
+        row.addWidget(self.save_point_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(row)
+        lay.addWidget(self.points_table)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(scrolled(self.duty_box), "Units on duty by hour")
+        self.tabs.addTab(self.roster, "Roster")
+        self.tabs.addTab(pareto_tab, "Cost against hours freed")
+
+        left_area = scrolled(left)
+        left_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_area.setMinimumWidth(380)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left_area)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([470, 710])
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(page_header(
+            "Optimise", "How many units of each type, on which shifts, and which calls each should take: the "
+                        "cheapest plan that meets every service target, or the most officer hours a civilian "
+                        "budget frees. It works on the scenario chosen above, with the project's calls."))
+        lay.addWidget(split, 1)
+
+        self.state.opened.connect(self._project_opened)
+        self.state.scenarioChanged.connect(self._update_controls)
+        self.state.dataChanged.connect(self._update_controls)
+        window.busyChanged.connect(self._update_controls)
+        self._project_opened()
+
+    # ------------------------------------------------------------------------------------ settings
+    def _project_opened(self) -> None:
+        self.clear()
+        budget = self.state.scenario.targets.budget
+        self.budget.setValue(budget or 0)
+
+    def _update_controls(self, *_args: Any) -> None:
+        self.run_button.setEnabled(self.state.data is not None and not self.window.busy)
+        self.run_button.setToolTip("" if self.state.data is not None else "Import calls first (Data page)")
+        self.use_plan_button.setEnabled(self.result is not None and self.result.plan is not None)
+
+    def options(self) -> dict[str, Any]:
+        budget = self.budget.value() or None
+        return {"objective": self.objective.currentData(), "budget": budget, "pareto_points": self.pareto.value(),
+                "time_limit": float(self.time_limit.value())}
+
+    # ------------------------------------------------------------------------------------ running
+    def run(self) -> None:
+        if self.state.data is None:
+            set_error(self.error, "Import calls first (Data page): the plan is sized to them.")
+            return
+        options = self.options()
+        if options["objective"] == "max-hours-freed" and options["budget"] is None:
+            set_error(self.error, "Most officer hours freed needs a civilian budget: set one above.")
+            return
+        set_error(self.error, None)
+        scenario = self.state.scenario
+        name = self.state.current_name
+        generation = self.state.generation
+        self.window.run_job(optimise_job(scenario, self.state.data.result, **options), f"Optimising {name}",
+                            lambda plan: self._finished(plan, generation), panel=self.progress)
+
+    def _finished(self, plan: PlanResult, generation: int) -> None:
+        if generation == self.state.generation:
+            self.show_result(plan)
+
+    # ------------------------------------------------------------------------------------ showing
+    def clear(self) -> None:
+        self.result = None
+        self.points = []
+        self.selected = None
+        self.for_label.setText("No optimisation yet. Choose what to optimise and press Optimise; the solver "
+                               "stops at the time limit.")
+        self.status.hide()
+        self.explanation.hide()
+        self.summary.setRowCount(0)
+        self.summary.hide()
+        self.roster.setRowCount(0)
+        self._set_duty_charts([])
+        self.pareto_chart.clear_chart()
+        self.points_table.setRowCount(0)
+        self.point_label.setText("Set trade-off points above 0 and optimise to see the trade-off between annual "
+                                 "cost and officer hours freed.")
+        self.save_point_button.setEnabled(False)
+        self._update_controls()
+
+    def show_result(self, plan: PlanResult) -> None:
+        self.result = plan
+        r = plan.result
+        objective = next(text for text, key in OBJECTIVES if key == plan.objective)
+        budget = f", civilian budget {format_value(plan.budget, 'USD')}" if plan.budget else ""
+        self.for_label.setText(f"<b>{plan.scenario.name}</b>: {objective.lower()}{budget}.")
+        words, style = status_words(plan)
+        self.status.setText(f"<b>{words}</b>")
+        self.status.setStyleSheet(style)
+        self.status.show()
+        self.explanation.setText(r.explanation)
+        self.explanation.setStyleSheet(style if plan.status not in ("optimal", "feasible") else "color: #333333;")
+        self.explanation.setVisible(bool(r.explanation))
+        self._fill_summary(plan)
+        self._fill_roster(plan)
+        types = [t for t in plan.scenario.responders
+                 if r.requirements is not None and (np.any(r.requirements.get(t, 0)) or
+                                                    np.any((r.on_duty or {}).get(t, 0)))]
+        self._set_duty_charts(types)
+        for t in types:
+            label = plain_label(plan.scenario.responders[t].label)
+            self.duty_charts[t].show_chart(lambda res, ax, t=t, label=label: on_duty_vs_requirement(
+                res, t, ax, label=label), r)
+        self.points = sorted((p for p in plan.pareto if _has_plan(p)),
+                             key=lambda p: (p.annual_cost, p.officer_hours_freed))
+        self.selected = None
+        self._fill_points(plan)
+        self._draw_pareto()
+        self.save_point_button.setEnabled(False)
+        rough = [p for p in plan.pareto if p.mix is not None and p.mix.gap is not None and p.mix.gap > 0.05]
+        if plan.pareto:
+            self.point_label.setText(
+                "Click a point of the chart (or a row below) to see its mix; Save as scenario keeps it."
+                + (f" {len(rough)} of the {len(plan.pareto)} budgets stopped at the time limit before their best mix "
+                   "was found, so the line is rougher than the truth: a longer time limit gives a truer one."
+                   if rough else ""))
+        else:
+            self.point_label.setText("Set trade-off points above 0 and optimise again to see the trade-off between "
+                                     "annual cost and officer hours freed.")
+        self._update_controls()
+        if r.units_by_pattern is None:
+            self.tabs.setCurrentIndex(0)
+
+    def _fill_summary(self, plan: PlanResult) -> None:
+        r = plan.result
+        t = self.summary
+        t.setRowCount(0)
+        if r.units_by_type is None:
+            t.hide()
+            return
+        for typ, n in r.units_by_type.items():
+            label = plain_label(plan.scenario.responders[typ].label)
+            add_row(t, [cell(label[:1].upper() + label[1:]), cell(f"{n}", right=True),
+                        cell(f"{(r.headcount_by_type or {}).get(typ, 0):,.1f}", right=True),
+                        cell(format_value((r.annual_cost_by_type or {}).get(typ, 0.0), "USD"), right=True)])
+        extra = [("Downstream cost a year (arrests, bookings, ER)", r.downstream_cost, "USD"),
+                 ("Total annual cost", (r.staff_cost or 0.0) + (r.downstream_cost or 0.0), "USD"),
+                 ("Officer hours freed a year", r.officer_hours_freed, "hours")]
+        for text, value, unit in extra:
+            row = add_row(t, [cell(text, bold=True), cell(""), cell(""),
+                              cell(format_value(value, unit) if value is not None else "-", right=True, bold=True)])
+            t.setSpan(row, 0, 1, 3)
+        t.resizeColumnsToContents()
+        t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        t.setFixedHeight(t.horizontalHeader().height() + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
+        t.show()
+
+    def _fill_roster(self, plan: PlanResult) -> None:
+        t = self.roster
+        t.setRowCount(0)
+        t.clearSpans()
+        r = plan.result
+        if r.units_by_pattern is None:
+            row = add_row(t, [cell("No roster: the optimisation found no plan (see the explanation).", italic=True)])
+            t.setSpan(row, 0, 1, t.columnCount())
+            return
+        rows = roster_rows(plan)
+        for typ in r.units_by_pattern:
+            mine = [x for x in rows if x["type"] == typ]
+            label = plain_label(plan.scenario.responders[typ].label)
+            for x in mine:
+                add_row(t, [cell(label), cell(x["pattern"]), cell(f"{x['units']}", right=True),
+                            cell(f"{x['headcount']:,.1f}", right=True), cell(format_value(x["cost"], "USD"), right=True)])
+            add_row(t, [cell(f"{label}: total", bold=True), cell(f"{len(mine)} shift patterns" if mine else
+                                                                 "none in this plan", italic=True),
+                        cell(f"{(r.units_by_type or {}).get(typ, 0)}", right=True, bold=True),
+                        cell(f"{(r.headcount_by_type or {}).get(typ, 0.0):,.1f}", right=True, bold=True),
+                        cell(format_value((r.annual_cost_by_type or {}).get(typ, 0.0), "USD"), right=True, bold=True)])
+        t.resizeColumnsToContents()
+        t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def _set_duty_charts(self, types: list[str]) -> None:
+        self.duty_charts = {}
+        while self.duty_layout.count():
+            item = self.duty_layout.takeAt(0)
+            old = item.widget()
+            if old is not None:
+                old.hide()           # gone from view now, not when the event loop next deletes it
+                old.setParent(None)
+                old.deleteLater()
+        if not types:
+            self.duty_layout.addWidget(note_label("Units on duty by hour against the need appear here after an "
+                                                  "optimisation that finds a plan."))
+            self.duty_layout.addStretch(1)
+            return
+        for t in types:
+            canvas = ChartCanvas(min_height=230)
+            self.duty_charts[t] = canvas
+            self.duty_layout.addWidget(canvas)
+
+    # ------------------------------------------------------------------------------------ Pareto
+    def _fill_points(self, plan: PlanResult) -> None:
+        t = self.points_table
+        t.blockSignals(True)
+        t.setRowCount(0)
+        for p in sorted(plan.pareto, key=lambda p: p.budget):
+            ok = _has_plan(p)
+            row = add_row(t, [cell(format_value(p.budget, "USD"), right=True),
+                              cell(point_outcome(p), tip=f"{p.explanation} (the time limit per budget is a "
+                                                                       "third of the time limit)"),
+                              cell(format_value(p.annual_cost, "USD") if ok else "-", right=True),
+                              cell(format_value(p.officer_hours_freed, "hours") if ok else "-", right=True),
+                              cell(format_value(p.civilian_cost, "USD") if ok and p.civilian_cost is not None
+                                   else "-", right=True)])
+            t.item(row, 0).setData(Qt.ItemDataRole.UserRole, p.budget)
+        t.blockSignals(False)
+
+    def _draw_pareto(self) -> None:
+        plan = self.result
+        if plan is None or not plan.pareto:
+            self.pareto_chart.clear_chart()
+            return
+        r = plan.result
+        mine: list[ScenarioPoint] = []
+        if r.units_by_pattern is not None and r.officer_hours_freed is not None:
+            cost = (r.staff_cost or 0.0) + (r.downstream_cost or 0.0)
+            hours = float(r.officer_hours_freed)
+            mine.append(ScenarioPoint("this plan", cost, cost, cost, hours, hours, hours))
+        selected = self.selected
+
+        def draw(points: list[ParetoPoint], ax: Any) -> None:
+            # Unlabelled points: budgets close together would print their labels over each other; the table
+            # below the chart and the chosen point's line name the budgets.
+            rc.pareto_chart([(p.annual_cost, p.officer_hours_freed, "") for p in points], mine, ax)
+            if selected is not None:
+                ax.plot([selected.annual_cost], [selected.officer_hours_freed], linestyle="none", marker="o",
+                        markersize=15, markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6,
+                        zorder=6, gid="selected")
+            ax.set_title("Officer hours freed against annual cost, at each civilian budget")
+
+        self.pareto_chart.show_chart(draw, self.points)
+
+    def _chart_clicked(self, event: Any) -> None:
+        if event.inaxes is None or not self.points:
+            return
+        ax = event.inaxes
+        best, best_d = None, float(PICK_PIXELS)
+        for p in self.points:
+            x, y = ax.transData.transform((p.annual_cost, p.officer_hours_freed))
+            d = math.hypot(x - event.x, y - event.y)
+            if d <= best_d:
+                best, best_d = p, d
+        if best is not None:
+            self.select_point(best)
+
+    def _row_chosen(self) -> None:
+        rows = self.points_table.selectionModel().selectedRows()
+        if not rows or self.result is None:
+            return
+        budget = self.points_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        point = next((p for p in self.result.pareto if p.budget == budget), None)
+        if point is not None:
+            self.select_point(point)
+
+    def select_point(self, point: ParetoPoint) -> None:
+        """Show one budget's mix (from a click on the chart or a row of the table)."""
+        plan = self.result
+        if plan is None:
+            return
+        self.selected = point
+        if not _has_plan(point):
+            self.point_label.setText(f"At a civilian budget of {format_value(point.budget, 'USD')} there is no "
+                                     f"plan: {point.explanation}")
+            self.save_point_button.setEnabled(False)
+        else:
+            civ = f", of which civilian staff {format_value(point.civilian_cost, 'USD')}" \
+                if point.civilian_cost is not None else ""
+            self.point_label.setText(
+                f"<b>Civilian budget {format_value(point.budget, 'USD')}</b>: {mix_words(plan, point.mix)}; "
+                f"<b>{format_value(point.officer_hours_freed, 'hours')}</b> officer hours freed a year; total "
+                f"annual cost <b>{format_value(point.annual_cost, 'USD')}</b>{civ}.")
+            self.save_point_button.setEnabled(True)
+        t = self.points_table
+        t.blockSignals(True)
+        for row in range(t.rowCount()):
+            if t.item(row, 0).data(Qt.ItemDataRole.UserRole) == point.budget:
+                t.selectRow(row)
+        t.blockSignals(False)
+        self._draw_pareto()
+
+    # ------------------------------------------------------------------------------------ keeping
+    def use_plan(self) -> None:
+        if self.result is None or self.result.plan is None:
+            return
+        self._add(lambda: self.result.plan)
+
+    def save_point(self) -> None:
+        plan, point = self.result, self.selected
+        if plan is None or point is None:
+            return
+        self._add(lambda: plan.scenario_for_point(point))
+
+    def _add(self, make: Any) -> None:
+        try:
+            name = self.state.add_scenario(make())
+        except PlannerError as e:
+            show_error(self.window, "Could not add the plan as a scenario", e)
+            return
+        self.window.statusBar().showMessage(f"Added the scenario {name}: simulate it, then compare it.", 8000)
+
+
+def point_outcome(p: ParetoPoint) -> str:
+    """A Pareto point's outcome in words: proven best, or how far from best the time limit left it."""
+    status = str(getattr(p.status, "value", p.status))
+    gap = p.mix.gap if p.mix is not None else None
+    if status == OPTIMAL:
+        return "best (proven)"
+    if status == FEASIBLE:     # the time limit stopped the search
+        if gap is not None and math.isfinite(gap) and gap < 1:
+            return f"within {gap:.0%} of best"
+        return "far from best"
+    return {INFEASIBLE: "no plan at this budget", TIME_LIMIT: "no plan in the time"}.get(status, status)
+
+
+def _has_plan(p: ParetoPoint) -> bool:
+    return (p.mix is not None and p.mix.units_by_pattern is not None and p.annual_cost is not None
+            and p.officer_hours_freed is not None and math.isfinite(p.annual_cost)
+            and math.isfinite(p.officer_hours_freed))
+
