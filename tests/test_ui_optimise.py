@@ -12,53 +12,22 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
-from planner.importer import import_calls  # noqa: E402
-from planner.mapping import read_mapping  # noqa: E402
-from planner.profile import build_profile  # noqa: E402
-from ui import settings  # noqa: E402
-from ui.errors import ErrorDialog  # noqa: E402
+from tests.ui_support import load_calls_into  # noqa: E402
 from ui.optimise_page import roster_rows  # noqa: E402
-from ui.project import CallData  # noqa: E402
 from ui.widgets import table_text  # noqa: E402
-from ui.window import MainWindow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_scenarios" / "midsize_city"
 BASELINE = "Baseline: officers only"
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv(settings.SETTINGS_ENV, str(tmp_path / "settings.ini"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return import_calls(SAMPLE / "calls.csv.gz", read_mapping(SAMPLE / "mapping.toml"))
-
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 @pytest.fixture
-def dialogs(monkeypatch):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or QMessageBox.StandardButton.Ok)
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, dialogs, monkeypatch, reference):
-    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: QMessageBox.StandardButton.Discard)
-    w = MainWindow(restore_geometry=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    w.open_sample(load_data=False)
-    data = CallData(result=reference, profile=build_profile(reference), calls_path=SAMPLE / "calls.csv.gz",
-                    codes_path=SAMPLE / "codes.csv", timezone=reference.timezone, mapping_path=None)
-    assert w.state.set_loaded_data(data, w.state.generation)
+def window(sample_window, reference):
+    w = load_calls_into(sample_window, reference, None)
     w.show_page("optimise")
     return w
 

@@ -9,62 +9,30 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from planner import charts  # noqa: E402
-from planner.importer import import_calls  # noqa: E402
 from planner.mapping import read_mapping  # noqa: E402
-from planner.profile import build_profile, unmatched_call_types  # noqa: E402
-from ui import settings  # noqa: E402
-from ui.errors import ErrorDialog  # noqa: E402
-from ui.project import CallData, rule_for_call_type  # noqa: E402
+from planner.profile import unmatched_call_types  # noqa: E402
+from tests.ui_support import load_calls_into  # noqa: E402
+from ui.project import rule_for_call_type  # noqa: E402
 from ui.staffing_page import GLOSSARY  # noqa: E402
-from ui.window import MainWindow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_scenarios" / "midsize_city"
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    """Never read or write a real user's settings."""
-    monkeypatch.setenv(settings.SETTINGS_ENV, str(tmp_path / "settings.ini"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
-
-
-@pytest.fixture(scope="module")
-def reference():
-    """The sample imported the way the command line does it, once for this module."""
-    return import_calls(SAMPLE / "calls.csv.gz", read_mapping(SAMPLE / "mapping.toml"))
-
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 @pytest.fixture
-def dialogs(monkeypatch):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or QMessageBox.StandardButton.Ok)
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, dialogs, monkeypatch):
-    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: QMessageBox.StandardButton.Discard)
-    w = MainWindow(restore_geometry=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    w.open_sample(load_data=False)
-    return w
+def window(sample_window):
+    return sample_window
 
 
 @pytest.fixture
 def loaded(window, reference):
     """The window with the sample's calls in, as opening the scenario reads them (without reading again)."""
-    data = CallData(result=reference, profile=build_profile(reference), calls_path=SAMPLE / "calls.csv.gz",
-                    codes_path=SAMPLE / "codes.csv", timezone=reference.timezone,
-                    mapping_path=SAMPLE / "mapping.toml")
-    assert window.state.set_loaded_data(data, window.state.generation)
-    return window
+    return load_calls_into(window, reference, SAMPLE / "mapping.toml")
 
 
 def _shown(page, key: str) -> int:

@@ -10,27 +10,21 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QInputDialog  # noqa: E402
 
-from planner.importer import import_calls  # noqa: E402
 from planner.jobs import run_job  # noqa: E402
-from planner.mapping import read_mapping  # noqa: E402
-from planner.profile import build_profile  # noqa: E402
 from planner.project import open_project  # noqa: E402
 from planner.scenario import load_scenario  # noqa: E402
 from planner.templates import list_templates  # noqa: E402
-from ui import settings  # noqa: E402
-from ui.errors import ErrorDialog  # noqa: E402
+from tests.ui_support import load_calls_into  # noqa: E402
 from ui.project import (  # noqa: E402
     RUN_CALLS_CHANGED,
     RUN_CURRENT,
     RUN_NONE,
     RUN_SCENARIO_CHANGED,
-    CallData,
     rule_for_call_type,
 )
-from ui.window import SAMPLE_TITLE, MainWindow  # noqa: E402
+from ui.window import SAMPLE_TITLE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_scenarios" / "midsize_city"
@@ -38,42 +32,17 @@ BASELINE = "Baseline: officers only"
 OPTION_A = "Option A: social workers"
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv(settings.SETTINGS_ENV, str(tmp_path / "settings.ini"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return import_calls(SAMPLE / "calls.csv.gz", read_mapping(SAMPLE / "mapping.toml"))
-
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 @pytest.fixture
-def dialogs(monkeypatch):
-    shown: list[ErrorDialog] = []
-    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or QMessageBox.StandardButton.Ok)
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, dialogs, monkeypatch):
-    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: QMessageBox.StandardButton.Discard)
-    w = MainWindow(restore_geometry=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    w.open_sample(load_data=False)
-    return w
+def window(sample_window):
+    return sample_window
 
 
 @pytest.fixture
 def loaded(window, reference):
-    data = CallData(result=reference, profile=build_profile(reference), calls_path=SAMPLE / "calls.csv.gz",
-                    codes_path=SAMPLE / "codes.csv", timezone=reference.timezone,
-                    mapping_path=SAMPLE / "mapping.toml")
-    assert window.state.set_loaded_data(data, window.state.generation)
-    return window
+    """The window with the sample's calls in, as opening the scenario reads them (without reading again)."""
+    return load_calls_into(window, reference, SAMPLE / "mapping.toml")
 
 
 def small_run(window, *names):
