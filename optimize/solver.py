@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import math
 import os
 import re
+import sys
 import tempfile
+import threading
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,6 +26,11 @@ DEFAULT_TIME_LIMIT = 30.0
 DEFAULT_GAP = 1e-4
 # Below this a gap is solver round-off, not a weaker plan.
 _GAP_NOISE = 1e-9
+# Where solver logs go when a user asks for them (`coplan optimize --solver-log FILE` sets it). An environment
+# variable, so that solves in a child process (cancellable jobs) honour it too.
+SOLVER_LOG_ENV = "COPLAN_SOLVER_LOG"
+log = logging.getLogger("coplan.solver")
+_OUTPUT_LOCK = threading.Lock()
 
 
 class Status(StrEnum):
@@ -102,7 +113,7 @@ def _solve_highs(
     import highspy
 
     kind = _warm_highs_class() if warm_start else pulp.HiGHS
-    command = kind(msg=False, timeLimit=time_limit, gapRel=gap_rel, mip=mip)
+    command = kind(msg=_logging_asked(), timeLimit=time_limit, gapRel=gap_rel, mip=mip)
     if not command.available():
         raise OptimizeError("HiGHS is not available (the highspy package is missing)")
     started = time.perf_counter()
@@ -194,7 +205,11 @@ def _solve_cbc(
         started = time.perf_counter()
         prob.solve(command)
         seconds = time.perf_counter() - started
-        log = _read_cbc_log(log_path)
+        found = _read_cbc_log(log_path)
+        if _logging_asked():
+            # Into the captured output, which goes where the user asked for solver logs.
+            with contextlib.suppress(OSError), open(log_path, "rb") as handle:
+                os.write(1, handle.read())
     finally:
         try:
             os.remove(log_path)
@@ -214,11 +229,63 @@ def _solve_cbc(
         return SolveStats(status, None, None, None, seconds, "CBC")
     objective = _objective_value(prob)
     bound: float | None = objective if status == Status.OPTIMAL else None
-    if status == Status.FEASIBLE and "objective" in log and "bound" in log:
-        distance = abs(log["objective"] - log["bound"])
+    if status == Status.FEASIBLE and "objective" in found and "bound" in found:
+        distance = abs(found["objective"] - found["bound"])
         bound = objective - distance if prob.sense == pulp.LpMinimize else objective + distance
     gap = relative_gap(objective, bound) if bound is not None else None
     return SolveStats(status, objective, bound, gap, seconds, "CBC")
+
+
+def _logging_asked() -> bool:
+    """True when the user asked for solver logs (a log file, or the logger at debug level)."""
+    return bool(os.environ.get(SOLVER_LOG_ENV)) or log.isEnabledFor(logging.DEBUG)
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdio buffers, so a solver's buffered lines land where they were meant to."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).fflush(None)
+
+
+@contextlib.contextmanager
+def solver_output_captured() -> Iterator[None]:
+    """Keep whatever a solver writes (HiGHS prints a banner when it is created) out of the user's terminal.
+
+    The process's file descriptors 1 and 2 point to a temporary file while the solver runs: solvers write
+    from C, below Python's sys.stdout. The captured text goes to the file named by COPLAN_SOLVER_LOG (appended)
+    and to the `coplan.solver` logger at debug level; otherwise nowhere.
+    """
+    with _OUTPUT_LOCK:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        _flush_c_stdio()
+        saved = [os.dup(1), os.dup(2)]
+        capture = tempfile.TemporaryFile(prefix="coplan-solver-")
+        try:
+            os.dup2(capture.fileno(), 1)
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                _flush_c_stdio()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", errors="replace")
+        finally:
+            capture.close()
+            for fd in saved:
+                os.close(fd)
+    if not text:
+        return
+    target = os.environ.get(SOLVER_LOG_ENV)
+    if target:
+        with contextlib.suppress(OSError), open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    if log.isEnabledFor(logging.DEBUG):
+        for line in text.splitlines():
+            log.debug("%s", line)
 
 
 def run_solver(
@@ -239,6 +306,13 @@ def run_solver(
         # Nothing to decide (e.g. no bin needs a unit): solvers reject empty models, the answer is the constant.
         value = _objective_value(prob)
         return SolveStats(Status.OPTIMAL, value, value, 0.0, 0.0, "none")
+    with solver_output_captured():
+        return _run_solver(prob, solver, time_limit, gap_rel, mip, warm_start)
+
+
+def _run_solver(
+    prob: pulp.LpProblem, solver: str, time_limit: float, gap_rel: float, mip: bool, warm_start: bool
+) -> SolveStats:
     if solver == "cbc":
         return _solve_cbc(prob, time_limit, gap_rel, mip, warm_start)
     started = time.perf_counter()
