@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_profile.py
 	$(BIN)/python benchmarks/sim_throughput.py
 	$(BIN)/python benchmarks/optimize.py
+	$(BIN)/python benchmarks/frontier.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots screenshots

@@ -16,7 +16,18 @@ from optimize.bins import (
 )
 from optimize.covering import CoverProblem, CoverResult, greedy_cover, lp_rounding_cover, solve_covering
 from optimize.errors import OptimizeError
-from optimize.mix import OBJECTIVES, MixInput, MixResult, ParetoPoint, ResponderType, pareto_sweep, solve_mix
+from optimize.mix import (
+    OBJECTIVES,
+    PATROL,
+    MixInput,
+    MixResult,
+    ParetoPoint,
+    Prediction,
+    ResponderType,
+    pareto_sweep,
+    predict,
+    solve_mix,
+)
 from optimize.patterns import (
     DAY_PATTERNS,
     STANDARD_DAY_PATTERNS,
@@ -37,7 +48,16 @@ from optimize.queueing import (
     servers_needed,
     units_needed,
 )
-from optimize.roster import RosterResult, RosterType, UnitType, solve_roster
+from optimize.roster import (
+    RosterResult,
+    RosterType,
+    RunnableRoster,
+    UnitType,
+    fewest_start_times,
+    limit_start_times,
+    runnable_roster,
+    solve_roster,
+)
 from optimize.runner import Progress, solve_cancellable
 from optimize.solver import SOLVERS, SolveStats, Status
 
@@ -46,6 +66,7 @@ __all__ = [
     "DEFAULT_BIN_MINUTES",
     "MINUTES_PER_WEEK",
     "OBJECTIVES",
+    "PATROL",
     "SOLVERS",
     "STANDARD_DAY_PATTERNS",
     "WEEKS_PER_YEAR",
@@ -55,9 +76,11 @@ __all__ = [
     "MixResult",
     "OptimizeError",
     "ParetoPoint",
+    "Prediction",
     "Progress",
     "ResponderType",
     "RosterResult",
+    "RunnableRoster",
     "RosterType",
     "ServiceTarget",
     "ShiftPattern",
@@ -79,12 +102,16 @@ __all__ = [
     "n_bins",
     "p_wait_longer",
     "pareto_sweep",
+    "predict",
     "requirements",
     "servers_needed",
     "solve_covering",
     "solve_cancellable",
     "solve_mix",
     "solve_roster",
+    "fewest_start_times",
+    "limit_start_times",
+    "runnable_roster",
     "units_needed",
     "week_mask",
 ]

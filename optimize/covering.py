@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from optimize.solver import (
     Status,
     check_solver_options,
     run_solver,
+    solver_output_captured,
     status_explanation,
 )
 
@@ -340,10 +342,64 @@ def lp_rounding_cover(
     return np.ceil(np.asarray(result.counts) - _INTEGRALITY).astype(np.int64)
 
 
+def lp_bounds_by_column_set(
+    requirements: np.ndarray,
+    coverage: np.ndarray,
+    costs: np.ndarray,
+    column_sets: Sequence[Sequence[int]],
+) -> np.ndarray:
+    """Optimum of the LP relaxation of the covering problem using only each set of columns (patterns).
+
+    inf where a set cannot cover the requirements, -inf where HiGHS gave no answer (no bound known). One
+    HiGHS LP is re-solved with the columns outside the set fixed at zero, each solve starting from the last
+    basis: thousands of sets take seconds. Raises OptimizeError when highspy is not available.
+    """
+    problem = CoverProblem(requirements, coverage, costs)
+    try:
+        import highspy
+    except ImportError as exc:  # the caller falls back to a model that needs no LP bounds
+        raise OptimizeError(f"LP bounds need HiGHS (highspy): {exc}") from None
+    rows = np.flatnonzero(problem.requirements > 0)
+    n = problem.n_patterns
+    out = np.full(len(column_sets), -np.inf)
+    if not rows.size:
+        return np.zeros(len(column_sets))
+    matrix = problem.coverage[:, rows]
+    index = [np.flatnonzero(matrix[p]) for p in range(n)]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, int(rows.size)
+    lp.col_cost_ = problem.costs.astype(float)
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.full(n, highspy.kHighsInf)
+    lp.row_lower_ = problem.requirements[rows].astype(float)
+    lp.row_upper_ = np.full(rows.size, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate(([0], np.cumsum([len(i) for i in index]))).astype(np.int32)
+    lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32) if n else np.zeros(0, dtype=np.int32)
+    lp.a_matrix_.value_ = np.ones(int(sum(len(i) for i in index)))
+    columns = np.arange(n, dtype=np.int32)
+    with solver_output_captured():
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.passModel(lp)
+        for k, chosen in enumerate(column_sets):
+            upper = np.zeros(n)
+            upper[np.asarray(chosen, dtype=np.int64)] = highspy.kHighsInf
+            highs.changeColsBounds(n, columns, np.zeros(n), upper)
+            highs.run()
+            status = highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                out[k] = highs.getInfo().objective_function_value
+            elif status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                out[k] = np.inf
+    return out
+
+
 __all__ = [
     "CoverProblem",
     "CoverResult",
     "greedy_cover",
+    "lp_bounds_by_column_set",
     "lp_rounding_cover",
     "solve_covering",
 ]

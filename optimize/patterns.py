@@ -5,15 +5,21 @@ Day patterns (working days repeat every week, Monday first):
 ========== ===================================================== ==========================
 name       days worked                                           usual shift length
 ========== ===================================================== ==========================
-5on2off    5 consecutive days, 2 off; 7 rotations (Mon-Fri ...)  8 h (40 h a week)
-4on3off    4 consecutive days, 3 off; 7 rotations (Mon-Thu ...)  10 h ("4x10"); 12 h (48 h)
-3on4off    3 consecutive days, 4 off; 7 rotations (Mon-Wed ...)  12 h (36 h)
+5on2off    5 consecutive days, 2 off; 7 rotations (Mon-Fri ...)  8 h ("5x8", 40 h a week)
+4on3off    4 consecutive days, 3 off; 7 rotations (Mon-Thu ...)  10 h ("4x10", 40 h a week)
+3on4off    3 consecutive days, 4 off; 7 rotations (Mon-Wed ...)  12 h ("3x12", 36 h a week)
+pitman     every day, by two teams (Pitman 2-2-3)                12 h only
 everyday   all 7 days; one pattern per start time                quick models and tests
 ========== ===================================================== ==========================
 
-The 12-hour 3/4 rotations are modelled as the two weekly patterns 3on4off and 4on3off: a unit on either
-works the same days every week. A pattern is named "<hours>h <start> <days>", e.g. "8h 07:00 Mon-Fri",
-"12h 19:00 Sat-Mon" or "8h 22:00 daily".
+Pitman 2-2-3 is a 14-day cycle (2 on, 2 off, 3 on, 2 off, 2 on, 3 off): two teams on it alternate so one
+post is filled 12 hours every day, each team working 42 hours a week on average. A weekly model cannot
+follow one team through its 14 days, so a pitman pattern is the pair: one unit on it is one post filled
+every day (84 unit-hours a week) and it takes two teams (`ShiftPattern.teams`), so it costs what two
+teams cost.
+
+A pattern is named "<hours>h <start> <days>", e.g. "8h 07:00 Mon-Fri", "12h 19:00 Sat-Mon" (a run that
+wraps over the weekend is still written as a run), "12h 07:00 Pitman 2-2-3" or "8h 22:00 daily".
 """
 
 from __future__ import annotations
@@ -27,44 +33,56 @@ import numpy as np
 from optimize.bins import DAY_NAMES, MINUTES_PER_DAY, MINUTES_PER_WEEK, n_bins
 from optimize.errors import OptimizeError
 
-DAY_PATTERNS: dict[str, int] = {"5on2off": 5, "4on3off": 4, "3on4off": 3, "everyday": 7}
-# Which day patterns go with which shift length when the caller does not say: the usual full-time weeks.
+DAY_PATTERNS: dict[str, int] = {"5on2off": 5, "4on3off": 4, "3on4off": 3, "pitman": 7, "everyday": 7}
+# Which day patterns go with which shift length when the caller does not say: the standard rotations
+# a department runs (5x8, 4x10, 3x12 and Pitman 2-2-3 for 12 h).
 STANDARD_DAY_PATTERNS: dict[float, tuple[str, ...]] = {
     8: ("5on2off",),
     10: ("4on3off",),
-    12: ("3on4off", "4on3off"),
+    12: ("3on4off", "pitman"),
 }
+PITMAN_LABEL = "Pitman 2-2-3"
+PITMAN_HOURS = 12
+# Teams that share one post of a day pattern (one team unless said here).
+TEAMS_PER_POST: dict[str, int] = {"pitman": 2}
 
 
-def _days_label(days: tuple[bool, ...]) -> str:
+def day_runs(days: Sequence[bool]) -> list[list[int]]:
+    """Runs of consecutive worked days (Monday = 0), a run may wrap from Sunday into Monday; Monday-first order."""
+    days = tuple(bool(d) for d in days)
+    if all(days):
+        return [list(range(7))]
+    runs: list[list[int]] = []
+    for d in range(7):
+        if days[d] and not days[(d - 1) % 7]:  # a run starts on a worked day after a day off
+            run = [d]
+            while days[(run[-1] + 1) % 7]:
+                run.append((run[-1] + 1) % 7)
+            runs.append(run)
+    return runs
+
+
+def days_label(days: Sequence[bool]) -> str:
+    """Worked days as runs: 'daily', 'Mon-Fri', 'Fri-Mon' (wrapping over the weekend), 'Sun', 'Mon,Wed'."""
     if all(days):
         return "daily"
-    worked = [d for d in range(7) if days[d]]
-    # Name a run of consecutive days by its ends, starting after a day off so Sat-Mon reads naturally.
-    first_off = next(d for d in range(7) if not days[d])
-    order = [(first_off + 1 + k) % 7 for k in range(7)]
-    runs: list[list[int]] = []
-    previous_worked = False
-    for d in order:
-        if days[d]:
-            if previous_worked:
-                runs[-1].append(d)
-            else:
-                runs.append([d])
-        previous_worked = days[d]
-    if len(worked) == 1:
-        return DAY_NAMES[worked[0]]
-    return ",".join(DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs)
+    return ",".join(
+        DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in day_runs(days)
+    )
 
 
 @dataclass(frozen=True)
 class ShiftPattern:
-    """A unit's weekly pattern: a shift of `length_minutes` starting `start_minute` after midnight on each day worked."""
+    """A unit's weekly pattern: a shift of `length_minutes` starting `start_minute` after midnight on each day worked.
+
+    `teams` is how many teams keep one unit on the pattern (2 for Pitman 2-2-3, whose two teams alternate).
+    """
 
     name: str
     start_minute: int
     length_minutes: int
     days: tuple[bool, ...]  # Monday first; True = a shift starts that day
+    teams: int = 1
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -85,6 +103,8 @@ class ShiftPattern:
                 f"have 7 entries (Monday first) with at least one day worked"
             )
         object.__setattr__(self, "days", days)
+        if isinstance(self.teams, bool) or not isinstance(self.teams, int) or self.teams < 1:
+            raise OptimizeError(f"pattern {self.name!r}: teams is {self.teams!r}, but it must be a whole number >= 1")
 
     @property
     def weekly_hours(self) -> float:
@@ -113,8 +133,13 @@ def coverage_matrix(patterns: Sequence[ShiftPattern], bin_minutes: int = 60) -> 
     return np.vstack([p.coverage(bin_minutes) for p in patterns])
 
 
+def distinct_starts(patterns: Sequence[ShiftPattern]) -> tuple[int, ...]:
+    """The distinct start times (minutes after midnight) of the patterns, earliest first."""
+    return tuple(sorted({p.start_minute for p in patterns}))
+
+
 def day_pattern_rotations(day_pattern: str) -> list[tuple[bool, ...]]:
-    """Every weekly rotation of a named day pattern (7 for 'on/off' patterns, 1 for 'everyday')."""
+    """Every weekly rotation of a named day pattern (7 for 'on/off' patterns, 1 for 'everyday' and 'pitman')."""
     if day_pattern not in DAY_PATTERNS:
         raise OptimizeError(
             f"day pattern is {day_pattern!r}, but it must be one of {', '.join(DAY_PATTERNS)}"
@@ -173,13 +198,19 @@ def generate_patterns(
         else:
             names = tuple(day_patterns)
         for day_pattern in names:
+            if day_pattern == "pitman" and hours != PITMAN_HOURS:
+                raise OptimizeError(
+                    f"day pattern 'pitman' is the 12 h {PITMAN_LABEL} rotation, but shift length is {hours!r} h"
+                )
+            teams = TEAMS_PER_POST.get(day_pattern, 1)
             for days in day_pattern_rotations(day_pattern):
+                label = PITMAN_LABEL if day_pattern == "pitman" else days_label(days)
                 for start in range(first_start_minute % MINUTES_PER_DAY, MINUTES_PER_DAY, start_every_minutes):
-                    name = f"{hours:g}h {start // 60:02d}:{start % 60:02d} {_days_label(days)}"
+                    name = f"{hours:g}h {start // 60:02d}:{start % 60:02d} {label}"
                     if name in seen:
                         continue
                     seen.add(name)
-                    patterns.append(ShiftPattern(name, start, int(minutes), days))
+                    patterns.append(ShiftPattern(name, start, int(minutes), days, teams))
     return tuple(patterns)
 
 
@@ -201,11 +232,16 @@ def week_mask(bin_minutes: int, *, days: Sequence[int] = range(7), start_hour: f
 
 __all__ = [
     "DAY_PATTERNS",
-    "STANDARD_DAY_PATTERNS",
     "MINUTES_PER_WEEK",
+    "PITMAN_LABEL",
+    "STANDARD_DAY_PATTERNS",
+    "TEAMS_PER_POST",
     "ShiftPattern",
     "coverage_matrix",
     "day_pattern_rotations",
+    "day_runs",
+    "days_label",
+    "distinct_starts",
     "generate_patterns",
     "week_mask",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -10,9 +11,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from optimize.bins import bin_minutes_for, describe_bins
+from optimize.bins import bin_minutes_for, describe_bins, n_bins
+from optimize.covering import lp_bounds_by_column_set
 from optimize.errors import OptimizeError
-from optimize.patterns import ShiftPattern, coverage_matrix
+from optimize.patterns import (
+    STANDARD_DAY_PATTERNS,
+    ShiftPattern,
+    coverage_matrix,
+    distinct_starts,
+    generate_patterns,
+)
 from optimize.solver import (
     DEFAULT_GAP,
     DEFAULT_TIME_LIMIT,
@@ -48,6 +56,94 @@ def _bin_vector(owner: str, name: str, value: object, length: int | None, *, int
     return array
 
 
+def check_max_starts(value: object, what: str) -> None:
+    """Raise OptimizeError unless `value` is None or a whole number >= 1 (a limit on distinct start times)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise OptimizeError(
+            f"{what} is {value!r}, but it must be a whole number >= 1 (distinct shift start times) or None"
+        )
+
+
+def limit_start_times(
+    prob: pulp.LpProblem,
+    x: Mapping[int, pulp.LpVariable],
+    patterns: Sequence[ShiftPattern],
+    max_starts: int | None,
+    upper: float,
+    name: str,
+) -> dict[int, pulp.LpVariable]:
+    """Let the units in `x` (pattern index -> whole units) start their shifts at no more than `max_starts` times.
+
+    One binary s[m] per distinct start minute m among the patterns with a variable in `x`; x[p] <= upper *
+    s[start of p] and sum(s) <= max_starts. `upper` must bound every x[p] of the plans worth keeping (e.g. the
+    most units any bin needs). Returns start minute -> binary; adds nothing and returns {} when max_starts is
+    None or at least the number of distinct starts. `name` prefixes the new variables and constraints.
+    """
+    check_max_starts(max_starts, f"{name}: max_starts")
+    if max_starts is None:
+        return {}
+    if isinstance(upper, bool) or not isinstance(upper, int | float | np.number) or not math.isfinite(upper) or upper <= 0:
+        raise OptimizeError(f"{name}: upper is {upper!r}, but it must be a positive bound on units per pattern")
+    starts = distinct_starts([patterns[p] for p in x])
+    if max_starts >= len(starts):
+        return {}
+    chosen = {m: prob.add_variable(f"{name}_start_{m}", 0, 1, cat=pulp.LpInteger) for m in starts}
+    for p, units in x.items():
+        prob += units <= float(upper) * chosen[patterns[p].start_minute], f"{name}_start_of_{p}"
+    prob += pulp.lpSum(chosen.values()) <= int(max_starts), f"{name}_max_starts"
+    return chosen
+
+
+def fewest_start_times(
+    patterns: Sequence[ShiftPattern],
+    need: np.ndarray,
+    *,
+    solver: str = "highs",
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> int | None:
+    """Fewest distinct start times whose patterns cover every bin with a need, units unlimited.
+
+    None when no set of starts covers them or the solver could not prove the fewest within the time limit.
+    """
+    cover = coverage_matrix(patterns, bin_minutes_for(need.shape[0]))
+    needed = np.flatnonzero(need > 0)
+    if not needed.size:
+        return 0
+    starts = distinct_starts(patterns)
+    reach = np.zeros((len(starts), need.shape[0]), dtype=bool)  # start -> bins some pattern of it covers
+    index = {m: k for k, m in enumerate(starts)}
+    for p, pattern in enumerate(patterns):
+        reach[index[pattern.start_minute]] |= cover[p].astype(bool)
+    if not reach[:, needed].any(axis=0).all():
+        return None
+    prob = pulp.LpProblem("fewest_starts", pulp.LpMinimize)
+    chosen = [prob.add_variable(f"s_{m}", 0, 1, cat=pulp.LpInteger) for m in starts]
+    prob += pulp.lpSum(chosen)
+    for i in needed:
+        prob += pulp.lpSum(chosen[k] for k in np.flatnonzero(reach[:, i])) >= 1, f"bin_{i}"
+    stats = run_solver(prob, solver=solver, time_limit=time_limit, gap_rel=0.0)
+    if stats.status != Status.OPTIMAL or stats.objective is None:
+        return None
+    return int(round(stats.objective))
+
+
+def _starts_explanation(owner: str, key: str, patterns: Sequence[ShiftPattern], need: np.ndarray, limit: int,
+                        solver: str, time_limit: float) -> str | None:
+    """Why `limit` start times cannot cover `need`, and what to raise the limit to; None if they can."""
+    if limit >= len(distinct_starts(patterns)):
+        return None
+    fewest = fewest_start_times(patterns, need, solver=solver, time_limit=time_limit)
+    if fewest is None or fewest <= limit:
+        return None
+    longest = max(p.length_minutes for p in patterns) / 60
+    return (
+        f"{key}: {owner} shifts (up to {longest:g} h) starting at {limit} time(s) of day cannot cover every bin "
+        f"that needs units; it takes at least {fewest} start times: raise {key} to {fewest} or allow longer shifts"
+    )
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class UnitType:
     """What every responder type shares: its shift patterns, costs, staffing limits and per-bin floors."""
@@ -62,6 +158,7 @@ class UnitType:
     extra_units: np.ndarray | None = None  # per bin: units added on top of the requirement (simulation correction)
     max_headcount: float | None = None  # cap on people (units x people_per_unit x relief_factor)
     paid_hours_per_week: float | None = None  # if set, a pattern costs in proportion to its weekly hours over this
+    max_start_times: int | None = None  # at most this many distinct shift start times (e.g. 3 watches); None: any
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -97,6 +194,7 @@ class UnitType:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, _bin_vector(owner, name, value, None))
+        check_max_starts(self.max_start_times, f"{owner}: max_start_times")
 
     @property
     def annual_cost_per_unit(self) -> float:
@@ -109,11 +207,16 @@ class UnitType:
         return self.people_per_unit * self.relief_factor
 
     def pattern_costs(self) -> np.ndarray:
-        """Annual cost of one unit on each pattern."""
+        """Annual cost of one unit on each pattern (a Pitman unit is two teams: it costs two)."""
         if self.paid_hours_per_week is None:
-            return np.full(len(self.patterns), self.annual_cost_per_unit)
+            return self.annual_cost_per_unit * self.pattern_teams()
+        # Weekly hours already count every team: a Pitman post is 84 hours a week, two teams of 42.
         hours = np.array([p.weekly_hours for p in self.patterns])
         return self.annual_cost_per_unit * hours / self.paid_hours_per_week
+
+    def pattern_teams(self) -> np.ndarray:
+        """Teams it takes to keep one unit on each pattern (2 for Pitman 2-2-3, else 1)."""
+        return np.array([p.teams for p in self.patterns], dtype=float)
 
     def max_units(self) -> int | None:
         """Most units the headcount cap allows (None if uncapped)."""
@@ -204,6 +307,7 @@ class _RosterModel:
         self.types = types
         self.prob = pulp.LpProblem("roster", pulp.LpMinimize)
         self.x: dict[str, dict[int, pulp.LpVariable]] = {}
+        self.starts: dict[str, dict[int, pulp.LpVariable]] = {}
         self.short: dict[str, dict[int, pulp.LpVariable]] = {}
         cost_terms = []
         headcount_terms = []
@@ -214,9 +318,16 @@ class _RosterModel:
             self.x[kind.name] = {
                 int(p): self.prob.add_variable(f"x_{k}_{p}", 0, None, cat=pulp.LpInteger) for p in useful
             }
+            if self.x[kind.name] and "starts" not in relax:
+                # No bin needs more than max(need) units, so no pattern in a cheapest plan has more.
+                self.starts[kind.name] = limit_start_times(
+                    self.prob, self.x[kind.name], kind.patterns, kind.max_start_times, float(need.max()), f"starts_{k}"
+                )
             costs = kind.pattern_costs()
+            teams = kind.pattern_teams()
             cost_terms += [float(costs[p]) * v for p, v in self.x[kind.name].items()]
-            headcount_terms += [kind.people_per_unit_staffed * v for v in self.x[kind.name].values()]
+            team_terms = [float(teams[p]) * v for p, v in self.x[kind.name].items()]
+            headcount_terms += [kind.people_per_unit_staffed * t for t in team_terms]
             self.short[kind.name] = {}
             for i in np.flatnonzero(need > 0):
                 on_duty = pulp.lpSum(v for p, v in self.x[kind.name].items() if cover[p, i])
@@ -226,7 +337,7 @@ class _RosterModel:
                 self.prob += on_duty >= float(need[i]), f"need_{k}_{i}"
             cap = kind.max_units()
             if cap is not None and "headcount" not in relax and self.x[kind.name]:
-                self.prob += pulp.lpSum(self.x[kind.name].values()) <= cap, f"headcount_{k}"
+                self.prob += pulp.lpSum(team_terms) <= cap, f"headcount_{k}"
         self.cost = pulp.lpSum(cost_terms)
         if budget is not None and "budget" not in relax and cost_terms:
             self.prob += self.cost <= float(budget), "budget"
@@ -287,7 +398,7 @@ def _diagnose_roster(
             for kind in types:
                 if kind.max_headcount is None:
                     continue
-                units = int(free.counts(kind).sum())
+                units = int(free.counts(kind) @ kind.pattern_teams())
                 people = units * kind.people_per_unit_staffed
                 if people > kind.max_headcount + _INTEGRALITY:
                     parts.append(
@@ -327,7 +438,10 @@ def solve_roster(
     solver: str = "highs",
     gap_rel: float = DEFAULT_GAP,
 ) -> RosterResult:
-    """Cheapest whole units per shift pattern and type meeting every type's need per bin, within budget and headcount."""
+    """Cheapest whole units per shift pattern and type meeting every type's need per bin, within budget and headcount.
+
+    A type's `max_start_times` limits the distinct start times its units work (see limit_start_times).
+    """
     check_solver_options(solver, time_limit, gap_rel)
     types = tuple(types)
     if not types or not all(isinstance(t, RosterType) for t in types):
@@ -358,6 +472,15 @@ def solve_roster(
                 f"({describe_bins(uncovered, count)}) that none of its shift patterns covers; add patterns "
                 f"covering them or lower the requirement there"
             )
+    if not problems:
+        for kind in types:
+            if kind.max_start_times is not None:
+                why = _starts_explanation(
+                    kind.name, "max_start_times", kind.patterns, needs[kind.name], kind.max_start_times, solver,
+                    time_limit,
+                )
+                if why:
+                    problems.append(why)
     if problems:
         return RosterResult(
             Status.INFEASIBLE, None, None, time.perf_counter() - started, "none", None, None, None, None,
@@ -404,7 +527,8 @@ def solve_roster(
         units_by_pattern[kind.name] = {kind.patterns[p].name: int(counts[p]) for p in np.flatnonzero(counts)}
         on_duty[kind.name] = counts @ coverage_matrix(kind.patterns, bin_minutes)
         units_by_type[kind.name] = int(counts.sum())
-        headcount[kind.name] = units_by_type[kind.name] * kind.people_per_unit * kind.relief_factor
+        teams = float(counts @ kind.pattern_teams())  # a Pitman unit is two teams
+        headcount[kind.name] = teams * kind.people_per_unit * kind.relief_factor
         cost[kind.name] = float(counts @ kind.pattern_costs())
     total = float(sum(cost.values()))
     gap_text = "" if stats.gap is None else f", gap {stats.gap:.2%}"
@@ -418,4 +542,229 @@ def solve_roster(
     return RosterResult(
         stats.status, total, stats.gap, time.perf_counter() - started, stats.solver, units_by_pattern, on_duty,
         headcount, cost, explanation, units_by_type=units_by_type, need=needs,
+    )
+
+
+# Beyond this many sets of start times, one MILP (limit_start_times) chooses the starts instead of a search.
+_MAX_START_SETS = 5000
+
+
+class _StartSetSearch:
+    """Whole units per pattern covering `need` at least `costs`, using at most K distinct start times.
+
+    Exact search over the sets of K starts: the LP relaxation of every set (seconds for thousands), then the
+    integer model of the sets in order of their LP bound until the next bound cannot beat the best roster
+    found. Costs are whole numbers, so a bound above best - 1 prunes. Too many sets, or no LP bounds (no
+    highspy), and one MILP with limit_start_times does it under the time limit.
+    """
+
+    def __init__(self, patterns: Sequence[ShiftPattern], cover: np.ndarray, need: np.ndarray, costs: np.ndarray,
+                 useful: np.ndarray, solver: str, started: float, time_limit: float) -> None:
+        self.patterns, self.cover, self.need, self.costs = patterns, cover, need, costs
+        self.useful, self.solver, self.started, self.time_limit = useful, solver, started, time_limit
+
+    def remaining(self) -> float:
+        return self.time_limit - (time.perf_counter() - self.started)
+
+    def solve(self, columns: Sequence[int], max_starts: int | None = None) -> tuple[np.ndarray | None, SolveStats]:
+        """The integer model over `columns` (with a start-time limit when given)."""
+        prob = pulp.LpProblem("runnable_roster", pulp.LpMinimize)
+        # A pattern never needs more units than the most any bin it covers needs.
+        x = {
+            int(p): prob.add_variable(f"x_{p}", 0, float(self.need[self.cover[p] == 1].max()), cat=pulp.LpInteger)
+            for p in columns
+        }
+        prob += pulp.lpSum(int(self.costs[p]) * v for p, v in x.items())
+        for i in np.flatnonzero(self.need > 0):
+            prob += pulp.lpSum(v for p, v in x.items() if self.cover[p, i]) >= float(self.need[i]), f"need_{i}"
+        limit_start_times(prob, x, self.patterns, max_starts, float(self.need.max()), "starts")
+        stats = run_solver(prob, solver=self.solver, time_limit=max(0.5, self.remaining()), gap_rel=0.0)
+        if not stats.status.has_plan:
+            return None, stats
+        counts = np.zeros(len(self.patterns), dtype=np.int64)
+        for p, v in x.items():
+            counts[p] = round(v.varValue or 0.0)
+        return counts, stats
+
+    def run(self, max_starts: int | None) -> tuple[np.ndarray | None, SolveStats]:
+        """Best counts found and the combined solve statistics (objective and bound in cost units)."""
+        starts = distinct_starts([self.patterns[p] for p in self.useful])
+        if max_starts is None or max_starts >= len(starts):
+            return self.solve(self.useful)
+        if math.comb(len(starts), max_starts) > _MAX_START_SETS:
+            return self.solve(self.useful, max_starts)
+        by_start = {m: [int(p) for p in self.useful if self.patterns[p].start_minute == m] for m in starts}
+        # More starts never cost more, so only sets of exactly max_starts starts need searching.
+        sets = [sum((by_start[m] for m in chosen), []) for chosen in itertools.combinations(starts, max_starts)]
+        try:
+            bounds = lp_bounds_by_column_set(self.need, self.cover, self.costs, sets)
+        except OptimizeError:
+            return self.solve(self.useful, max_starts)
+        # Rounded so that solver noise does not reorder sets with the same bound.
+        order = np.argsort(np.round(bounds, 6), kind="stable")
+        best: np.ndarray | None = None
+        best_value = math.inf
+        lower = math.inf  # lowest bound among sets not proven no better than `best`
+        seconds, proven, solver_name, messages = 0.0, True, "none", []
+        for k in order:
+            bound = bounds[k]
+            if bound == math.inf:
+                break  # this set and every later one cannot cover the need
+            if bound > -math.inf and math.ceil(bound - _INTEGRALITY) >= best_value:
+                break  # no later set can beat the best roster found (-inf: HiGHS gave no bound, so solve it)
+            if self.remaining() <= 0:
+                lower, proven = min(lower, bound), False
+                break
+            counts, stats = self.solve(sets[k])
+            seconds += stats.solve_seconds
+            solver_name = stats.solver
+            if stats.message:
+                messages.append(stats.message)
+            if stats.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+                proven = False
+                lower = min(lower, bound if stats.best_bound is None else stats.best_bound)
+            if counts is not None and stats.objective is not None and stats.objective < best_value - _INTEGRALITY:
+                best, best_value = counts, float(stats.objective)
+        if best is None:
+            status = Status.INFEASIBLE if proven else Status.TIME_LIMIT
+            return None, SolveStats(status, None, None, None, seconds, solver_name, "; ".join(messages))
+        lower = min(lower, best_value)
+        status = Status.OPTIMAL if proven else Status.FEASIBLE
+        return best, SolveStats(
+            status, best_value, lower, relative_gap(best_value, lower), seconds, solver_name, "; ".join(messages)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RunnableRoster:
+    """A roster a department can run over a per-bin requirement; plan fields are None unless the status has a plan."""
+
+    status: Status
+    shifts: tuple[tuple[ShiftPattern, int], ...] | None  # (pattern, units on it), earliest start first
+    on_duty: np.ndarray | None  # units on duty per bin under the roster
+    unit_hours_per_week: float | None
+    teams: int | None  # teams the roster takes: a unit on Pitman 2-2-3 is two teams, any other one
+    start_minutes: tuple[int, ...] | None  # the distinct start times (minutes after midnight) it uses
+    gap: float | None
+    solve_seconds: float
+    solver: str
+    explanation: str
+    requirement: np.ndarray  # units needed on duty per bin, as solved
+    bin_minutes: int
+
+    @property
+    def units(self) -> int | None:
+        """Units over all shifts (a Pitman unit, one post filled every day, counts once)."""
+        return None if self.shifts is None else sum(n for _, n in self.shifts)
+
+    @property
+    def units_by_pattern(self) -> dict[str, int] | None:
+        """Pattern name -> units on it."""
+        return None if self.shifts is None else {p.name: n for p, n in self.shifts}
+
+
+def runnable_roster(
+    requirement: np.ndarray,
+    bin_minutes: int,
+    lengths_hours: Sequence[float] = (8, 10, 12),
+    max_starts: int | None = 3,
+    time_limit: float = 10.0,
+    *,
+    start_every_minutes: int | None = None,
+    patterns: Sequence[ShiftPattern] | None = None,
+    solver: str = "highs",
+) -> RunnableRoster:
+    """The fewest unit-hours (ties: fewest teams) of standard-rotation shifts covering `requirement` in every bin.
+
+    Candidates are the standard rotations (STANDARD_DAY_PATTERNS: 5x8 h, 4x10 h, 3x12 h, Pitman 2-2-3) of
+    each length in `lengths_hours`, starting on the hour (or every `start_every_minutes`), unless `patterns`
+    gives them. At most `max_starts` distinct start times (None: any). Every bin gets at least
+    `requirement[i]` units on duty. No plan (infeasible, out of time) is a result with an explanation.
+    """
+    check_solver_options(solver, time_limit, 0.0)
+    count = n_bins(bin_minutes)
+    need = _bin_vector("runnable roster", "requirement", requirement, count)
+    check_max_starts(max_starts, "max_starts")
+    started = time.perf_counter()
+    if patterns is None:
+        unknown = [h for h in lengths_hours if h not in STANDARD_DAY_PATTERNS]
+        if not lengths_hours or unknown:
+            raise OptimizeError(
+                f"lengths_hours is {tuple(lengths_hours)!r}, but each must be a length with a standard rotation: "
+                f"{', '.join(f'{h:g}' for h in STANDARD_DAY_PATTERNS)} h"
+            )
+        every = start_every_minutes or bin_minutes * math.ceil(60 / bin_minutes)
+        patterns = generate_patterns(tuple(lengths_hours), every, None, bin_minutes)
+    patterns = tuple(patterns)
+    if not patterns or not all(isinstance(p, ShiftPattern) for p in patterns):
+        raise OptimizeError(f"patterns has {len(patterns)} entries, but it needs at least one ShiftPattern")
+
+    def no_plan(status: Status, explanation: str, solver_name: str = "none") -> RunnableRoster:
+        return RunnableRoster(
+            status, None, None, None, None, None, None, time.perf_counter() - started, solver_name,
+            explanation, need, bin_minutes,
+        )
+
+    if not (need > 0).any():
+        return RunnableRoster(
+            Status.OPTIMAL, (), np.zeros(count), 0.0, 0, (), 0.0, time.perf_counter() - started, "none",
+            "optimal: no bin needs a unit, so no shifts are rostered", need, bin_minutes,
+        )
+    cover = coverage_matrix(patterns, bin_minutes)
+    uncovered = np.flatnonzero((need > 0) & (cover.sum(axis=0) == 0))
+    if uncovered.size:
+        return no_plan(
+            Status.INFEASIBLE,
+            f"infeasible: {uncovered.size} bin(s) ({describe_bins(uncovered, count)}) need up to "
+            f"{need[uncovered].max():g} units but no shift pattern covers them; allow other shift lengths or starts.",
+        )
+    if max_starts is not None:
+        why = _starts_explanation("the", "max_starts", patterns, need, max_starts, solver, time_limit)
+        if why:
+            return no_plan(Status.INFEASIBLE, f"infeasible: {why}.")
+
+    # One lexicographic objective: unit-hours first, teams second. In a roster with the fewest
+    # unit-hours every unit is needed in some bin (else dropping it saves hours), so it has at most
+    # (most teams per unit) x (total units needed over the bins) teams; weighting hours by one more than
+    # that makes an hour always dearer than any number of teams.
+    useful = np.flatnonzero(cover[:, need > 0].sum(axis=1) > 0)
+    teams = np.array([p.teams for p in patterns], dtype=np.int64)
+    minutes = np.array([p.length_minutes * sum(p.days) for p in patterns], dtype=np.int64)
+    step = int(np.gcd.reduce(minutes[useful]))
+    weight = int(teams[useful].max() * need.sum()) + 1
+    costs = weight * (minutes // step) + teams
+    search = _StartSetSearch(patterns, cover, need, costs, useful, solver, started, time_limit)
+    counts, stats = search.run(max_starts)
+    if counts is None:
+        if stats.status == Status.INFEASIBLE:
+            return no_plan(
+                stats.status, f"infeasible: no roster with at most {max_starts} start times covers the requirement.",
+                stats.solver,
+            )
+        return no_plan(stats.status, status_explanation(stats, time_limit), stats.solver)
+    on_duty = counts @ cover
+    if not (on_duty >= need).all():  # never hand out a plan that leaves a bin short, whatever the solver said
+        return no_plan(Status.ERROR, "error: the solver's plan does not cover the requirement", stats.solver)
+    order = sorted(np.flatnonzero(counts), key=lambda p: (patterns[p].start_minute, patterns[p].length_minutes, p))
+    shifts = tuple((patterns[p], int(counts[p])) for p in order)
+    hours = float(counts @ minutes) / 60
+    team_count = int(counts @ teams)
+    starts = distinct_starts([p for p, _ in shifts])
+    gap = None
+    if stats.best_bound is not None:
+        # The gap on unit-hours alone, which is what the user reads.
+        bound_hours = math.floor(stats.best_bound / weight + _INTEGRALITY) * step / 60
+        gap = relative_gap(hours, min(hours, bound_hours)) if hours else 0.0
+    gap_text = "" if not gap else f", within {gap:.1%} of the fewest possible"
+    explanation = (
+        f"{stats.status.value}: {sum(n for _, n in shifts)} unit(s) on {len(shifts)} shift(s) "
+        f"({team_count} team(s)), {hours:,.0f} unit-hours a week, starting at "
+        + ", ".join(f"{m // 60:02d}:{m % 60:02d}" for m in starts)
+        + gap_text
+    )
+    if stats.message:
+        explanation += f" ({stats.message})"
+    return RunnableRoster(
+        stats.status, shifts, on_duty, hours, team_count, starts, gap, time.perf_counter() - started, stats.solver,
+        explanation, need, bin_minutes,
     )

@@ -10,14 +10,17 @@ zero is reported as inside the noise, in those words.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.costs import CostSummary, cost_summary, officer_hours_per_call, staffing_table
 from planner.demand import Demand, build_demand, load_calls
+from planner.errors import PlannerError
 from planner.jobs import Progress
 from planner.scenario import FALLBACK_TYPE, Scenario
 from planner.simulate import SimulationRun, simulate, summarise
@@ -74,6 +77,36 @@ def evaluate_all(scenarios: list[Scenario], **sim_options) -> Generator[Progress
                 break
             yield Progress(i, len(scenarios), f"{s.name}: {p.message}")
     return out
+
+
+def with_distinct_names(scenarios: list[Scenario]) -> list[Scenario]:
+    """Scenarios that share a name, told apart by their files: 'Name (plan_a.toml)' (with as much of the
+    path as it takes). A comparison is by name: two scenarios of one name would be merged into one."""
+    out = list(scenarios)
+    for name, n in Counter(s.name for s in scenarios).items():
+        if n < 2:
+            continue
+        group = [i for i, s in enumerate(scenarios) if s.name == name]
+        for i, tag in zip(group, _distinct_tails([scenarios[i].path for i in group]), strict=True):
+            out[i] = replace(scenarios[i], name=f"{name} ({tag})")
+    # A name made here may be one another scenario already has ("Name (a.toml)"): number what still clashes.
+    for name, n in Counter(s.name for s in out).items():
+        if n > 1:
+            group = [i for i, s in enumerate(out) if s.name == name]
+            for k, i in enumerate(group, start=1):
+                out[i] = replace(out[i], name=f"{name} [{k}]")
+    return out
+
+
+def _distinct_tails(paths: list[Path | None]) -> list[str]:
+    """The shortest ends of the paths that differ ('a.toml', 'x/plan.toml'); numbers when they cannot."""
+    known = [p for p in paths if p is not None]
+    if len(known) == len(paths):
+        for d in range(1, max(len(p.parts) for p in known) + 1):
+            tails = [Path(*p.parts[-d:]).as_posix() for p in known]
+            if len(set(tails)) == len(tails):
+                return tails
+    return [str(k) for k in range(1, len(paths) + 1)]
 
 
 # The KPI table: (name, label, unit, which way is better). `{t}` expands per responder type.
@@ -164,10 +197,14 @@ def compare(evaluations: list[Evaluation], baseline: str | None = None) -> Compa
     if not evaluations:
         raise ValueError("nothing to compare")
     names = [e.name for e in evaluations]
+    counts = Counter(names)
+    shared = [n for n in names if counts[n] > 1]
+    if shared:
+        # One name would be one column: the scenarios would be merged (see with_distinct_names).
+        raise PlannerError(f"{counts[shared[0]]} scenarios are named {shared[0]!r}; give them distinct names "
+                           f"to compare them")
     baseline = baseline or names[0]
     if baseline not in names:
-        from planner.errors import PlannerError
-
         raise PlannerError(f"baseline {baseline!r} is not among the scenarios {names}")
     base = next(e for e in evaluations if e.name == baseline)
     base_rows = base.rows()

@@ -10,6 +10,12 @@ the unit, whether the staffing is given by hour or as shift patterns:
 A unit kept on the street around the clock (168 h a week, one officer, relief 1.7) takes 3 x 1.7 = 5.1
 officers. Vehicles and overhead are counted per unit on the street at the busiest hour.
 
+What is priced is the roster that is simulated (planner.simulate.staffing_roster): shift blocks as written,
+and for staffing given as an hourly `on_duty` list, the runnable roster made from it (standard rotations,
+at most `max_start_times` start times, at least the stated units every hour). So an hourly baseline costs
+exactly what its runnable roster costs when written out as shift blocks; it can cost more than the hourly
+counts themselves, because real shifts overlap where the stated counts change.
+
 Overtime: simulated overtime hours x people per unit x hourly cost (annual cost / 2,080 paid hours)
 x the overtime premium. Downstream: simulated outcomes (arrests, jail bookings, ER transports) a year x
 their unit costs. Repeat calls avoided (case management) are applied after the simulation as a
@@ -26,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planner.scenario import FALLBACK_TYPE, OUTCOMES, Responder, Scenario
-from planner.simulate import SimulationRun, summarise
+from planner.simulate import SimulationRun, staffing_roster, summarise
 
 POST_HOURS_PER_WEEK = 56.0      # one 8-hour post, every day of the week
 PAID_HOURS_PER_YEAR = 2080.0    # 40 hours x 52 weeks: the hours a loaded annual cost pays for
@@ -34,7 +40,8 @@ WEEKS_PER_YEAR = 365.25 / 7
 
 
 def unit_hours_per_week(r: Responder) -> float:
-    return float(r.on_duty(60).sum())
+    """Unit-hours on duty a week under the roster that is simulated."""
+    return staffing_roster(r).unit_hours_per_week
 
 
 def headcount(r: Responder, hours_per_week: float | None = None) -> float:
@@ -44,8 +51,8 @@ def headcount(r: Responder, hours_per_week: float | None = None) -> float:
 
 
 def vehicles(r: Responder) -> int:
-    """Units on the street at the busiest hour: the vehicles and kit the staffing needs."""
-    return int(math.ceil(float(r.on_duty(60).max()) - 1e-9))
+    """Units on the street at the busiest hour of the simulated roster: the vehicles and kit the staffing needs."""
+    return int(math.ceil(float(staffing_roster(r).on_duty(60).max()) - 1e-9))
 
 
 def hourly_cost(r: Responder) -> float:

@@ -657,6 +657,8 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     if "priority" in cols:
         ptext = k[cols["priority"]].astype("string").str.strip()
         num = pd.Series(_extract(ptext, r"(?P<n>\d+)", ["n"])["n"], index=ptext.index)
+        # A priority is a small rank; a number too large for one (an ID in the wrong column) is not a priority.
+        num = num.where(num <= 1_000_000)
         bad = num.isna() & ptext.notna() & (ptext != "")
         if bad.any():
             notes.append(f"{int(bad.sum())} priorities are not numbers (e.g. {ptext[bad].iloc[0]!r}) and are "

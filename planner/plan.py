@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 import optimize as opt
 from planner.costs import POST_HOURS_PER_WEEK, staffing_table
@@ -34,12 +35,12 @@ from planner.scenario import (
     OUTCOMES,
     Scenario,
     ShiftBlock,
+    days_label,
     scenario_from_dict,
     scenario_to_dict,
 )
 
 HOURS_PER_WEEK = 168.0
-DAY_PATTERNS = {8.0: ("5on2off",), 10.0: ("4on3off",), 12.0: ("3on4off", "4on3off")}
 
 
 @dataclass
@@ -98,12 +99,9 @@ def _round_dict(d: dict | None, digits: int) -> dict | None:
 
 
 def shift_patterns(hours: tuple[float, ...], bin_minutes: int, start_every_minutes: int = 60) -> tuple[opt.ShiftPattern, ...]:
-    """Shift patterns for the lengths a responder type allows, each with its usual weekly rotation."""
-    out: list[opt.ShiftPattern] = []
-    for h in hours:
-        days = DAY_PATTERNS.get(float(h), ("5on2off",))
-        out += opt.generate_patterns(lengths_hours=(h,), start_every_minutes=start_every_minutes,
-                                     day_patterns=days, bin_minutes=bin_minutes)
+    """Shift patterns for the lengths a responder type allows, each with its standard rotations
+    (5x8 h, 4x10 h, 3x12 h and Pitman 2-2-3 for 12 h)."""
+    out = opt.generate_patterns(tuple(float(h) for h in hours), start_every_minutes, None, bin_minutes)
     seen, unique = set(), []
     for p in out:
         if p.name not in seen:
@@ -112,9 +110,40 @@ def shift_patterns(hours: tuple[float, ...], bin_minutes: int, start_every_minut
     return tuple(unique)
 
 
+def max_start_times(scenario: Scenario, name: str) -> int:
+    """At most this many distinct shift start times for a type: the scenario's, else 3 watches for patrol and
+    2 for a civilian team."""
+    value = getattr(scenario.responders[name], "max_start_times", None)
+    if value is not None:
+        return int(value)
+    return 3 if name == FALLBACK_TYPE else 2   # the scenario loader's defaults
+
+
+def held_roster(scenario: Scenario, name: str, bin_minutes: int = 60) -> list[tuple[opt.ShiftPattern, int]]:
+    """The roster a type works today, as shift patterns and units: its shift blocks as written, or its hourly
+    `on_duty` turned into the runnable roster the simulator runs and the cost model prices."""
+    from planner.simulate import staffing_roster
+
+    roster = staffing_roster(scenario.responders[name])
+    if roster.blocks is None:
+        raise PlannerError(f"{scenario.path or scenario.name}: {name}: no runnable roster covers the hourly "
+                           f"on_duty list ({roster.explanation}); give the roster as shift blocks")
+    blocks = roster.blocks
+    out = []
+    for b in blocks:
+        if not b.units:
+            continue
+        minutes = int(round(b.hours * 60))
+        pattern = opt.ShiftPattern(name=f"{b.hours:g}h {b.start_minute // 60:02d}:{b.start_minute % 60:02d} "
+                                        f"{days_label(b.days)} (today)",
+                                   start_minute=int(b.start_minute), length_minutes=minutes, days=tuple(b.days))
+        out.append((pattern, int(b.units)))
+    return out
+
+
 def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
-              start_every_minutes: int = 60) -> opt.MixInput:
-    """The engine's inputs for a scenario and its demand."""
+              start_every_minutes: int = 60, hold_patrol: bool = True) -> opt.MixInput:
+    """The engine's inputs for a scenario and its demand; with `hold_patrol`, officers at today's roster."""
     cats = list(demand.categories)
     types = list(scenario.responders)
     if demand.profile.bin_minutes != bin_minutes:
@@ -124,9 +153,11 @@ def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
     busy = np.full((len(cats), len(types)), np.nan)
     share = np.zeros((len(cats), len(types)))
     down = np.zeros((len(cats), len(types)))
+    waits = np.zeros(len(cats))
     unit_costs = {k: v.cost for k, v in scenario.downstream.items()}
     for i, c in enumerate(cats):
         pol = scenario.policy_for(c)
+        waits[i] = pol.fallback_wait_minutes
         for j, t in enumerate(types):
             r = scenario.responders[t]
             mult = pol.on_scene_multiplier.get(t, 1.0)
@@ -138,32 +169,46 @@ def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
             rates_t = pol.outcomes.get(t, {})
             down[i, j] = sum(rates_t.get(o, 0.0) * unit_costs.get(o, 0.0) for o in OUTCOMES)
     kinds = []
+    fixed = None
     for t in types:
         r = scenario.responders[t]
         min_on = r.min_on_duty_by_hour
         if bin_minutes != 60:
             min_on = np.repeat(min_on, 60 // bin_minutes)
+        patterns = shift_patterns(r.shift_hours, bin_minutes, start_every_minutes)
+        if t == FALLBACK_TYPE and hold_patrol:
+            today = held_roster(scenario, t, bin_minutes)
+            patterns = tuple(p for p, _ in today) + patterns
+            fixed = {p.name: n for p, n in today}
         kinds.append(opt.ResponderType(
-            name=t, patterns=shift_patterns(r.shift_hours, bin_minutes, start_every_minutes),
+            name=t, patterns=patterns,
             people_per_unit=r.people_per_unit, relief_factor=r.relief_factor, cost_per_person=r.cost_per_person,
             # One vehicle serves a unit around the clock: its overhead per 56-hour post is a third of it.
             overhead_per_unit=r.overhead_per_unit * POST_HOURS_PER_WEEK / HOURS_PER_WEEK,
             min_on_duty=np.ceil(min_on).astype(int) if min_on.any() else None,
             max_headcount=r.max_headcount, paid_hours_per_week=POST_HOURS_PER_WEEK,
+            max_start_times=max_start_times(scenario, t),
             target=opt.ServiceTarget(answer_minutes=scenario.targets.answer_minutes[t],
                                      share_within=scenario.targets.share_within[t],
                                      max_occupancy=scenario.targets.max_occupancy[t])))
-    return opt.MixInput(categories=tuple(cats), types=tuple(kinds), arrival_rate=rates, busy_minutes=busy,
-                        eligible_share=share, downstream_cost=down, officer=FALLBACK_TYPE)
+    # Civilian types in the policy's order of preference (the simulator's routes), officers first.
+    order = [FALLBACK_TYPE] + [t for t in types if t != FALLBACK_TYPE]
+    index = [types.index(t) for t in order]
+    return opt.MixInput(categories=tuple(cats), types=tuple(kinds[k] for k in index), arrival_rate=rates,
+                        busy_minutes=busy[:, index], eligible_share=share[:, index], downstream_cost=down[:, index],
+                        officer=FALLBACK_TYPE, officer_units_fixed=fixed, fallback_wait_minutes=waits)
 
 
 def plan_as_scenario(scenario: Scenario, result: opt.MixResult, patterns: dict[str, opt.ShiftPattern],
                      name: str | None = None) -> Scenario:
-    """The optimised plan written back as a scenario: shift blocks per type, routed shares as policy."""
+    """The optimised plan written back as a scenario: shift blocks per type. The policy stays as it is: every
+    eligible call goes to a civilian unit when one is free, and falls back to an officer after its wait."""
     if result.units_by_pattern is None:
         raise PlannerError(f"the optimisation of {scenario.name!r} has no plan ({result.explanation})")
     d = scenario_to_dict(scenario, base=scenario.path.parent if scenario.path else None)
     for t, pats in result.units_by_pattern.items():
+        if t == FALLBACK_TYPE and all(pname.endswith("(today)") for pname in pats):
+            continue   # patrol held as it is: keep today's staffing exactly as the user wrote it
         blocks = []
         for pname, n in pats.items():
             if not n:
@@ -174,22 +219,13 @@ def plan_as_scenario(scenario: Scenario, result: opt.MixResult, patterns: dict[s
         resp.pop("on_duty", None)
         resp.pop("shifts", None)
         if blocks:
-            from planner.scenario import days_label
-
             resp["shifts"] = [{"start": f"{b.start_minute // 60:02d}:{b.start_minute % 60:02d}", "hours": b.hours,
                                "days": days_label(b.days), "units": b.units} for b in blocks]
         else:
             resp["on_duty"] = 0
-    # The plan routes a share of each category's calls to each civilian type: that is the triage to simulate.
-    for (c, t), v in (result.share or {}).items():
-        if t == FALLBACK_TYPE or c not in d["policy"]:
-            continue
-        elig = d["policy"][c].setdefault("eligible", {})
-        if t in elig:
-            elig[t] = round(min(float(v), elig[t]), 4)
     d["name"] = name or f"{scenario.name} (optimised)"
-    d["description"] = (f"Staffing and routing from coplan optimize ({result.objective_name}"
-                        + (f", civilian budget ${result.budget:,.0f}" if result.budget else "") + ").")
+    d["description"] = (f"Staffing from coplan optimize ({result.objective_name}"
+                        + (f", civilian budget ${result.budget:,.0f}" if result.budget is not None else "") + ").")
     return scenario_from_dict(d, scenario.path)
 
 
@@ -197,10 +233,16 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
              budget: float | None = None, pareto_points: int = 0, bin_minutes: int = 60,
              time_limit: float = 30.0, simulate_check: bool = False, check_iterations: int = 4,
              check_replications: int = 4, check_horizon_days: float | None = None,
-             in_child: bool = True) -> Generator[Progress, None, PlanResult]:
-    """Optimise a scenario (a job: yields Progress, returns the PlanResult)."""
+             in_child: bool = True, patrol: str = "hold") -> Generator[Progress, None, PlanResult]:
+    """Optimise a scenario (a job: yields Progress, returns the PlanResult).
+
+    max-hours-freed holds patrol at the scenario's roster by default (`patrol="re-roster"` sizes it again for
+    the load civilian units leave it); min-cost always sizes patrol."""
     if objective not in opt.OBJECTIVES:
         raise PlannerError(f"objective {objective!r}: expected one of {list(opt.OBJECTIVES)}")
+    if patrol not in opt.PATROL:
+        raise PlannerError(f"patrol {patrol!r}: expected one of {list(opt.PATROL)}")
+    hold = objective == "max-hours-freed" and patrol == "hold"
     budget = budget if budget is not None else scenario.targets.budget
     if objective == "max-hours-freed" and budget is None:
         raise PlannerError(f"{scenario.path or scenario.name}: max-hours-freed needs a civilian budget: "
@@ -209,12 +251,13 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
         yield Progress(0, 0, "importing calls")
         result = demand.result if demand is not None else load_calls(scenario)
         demand = build_demand(scenario, result, bin_minutes=bin_minutes)
-    data = mix_input(scenario, demand, bin_minutes)
+    data = mix_input(scenario, demand, bin_minutes, hold_patrol=hold)
     patterns = {p.name: p for k in data.types for p in k.patterns}
     solve = (lambda *a, **k: opt.solve_cancellable(*a, expected_seconds=time_limit, **k)) if in_child else None
 
     def run_solve(extra: dict[str, np.ndarray] | None, label: str) -> Generator[Progress, None, opt.MixResult]:
-        kwargs = {"objective": objective, "budget": budget, "time_limit": time_limit, "extra_units": extra}
+        kwargs = {"objective": objective, "budget": budget, "time_limit": time_limit, "extra_units": extra,
+                  "patrol": "hold" if hold else "re-roster"}
         if solve is None:
             yield Progress(0, 0, label)
             return opt.solve_mix(data, **kwargs)
@@ -240,7 +283,7 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
         if not top:
             top = 2 * max(scenario.responders[t].annual_cost_per_post * 3 for t in scenario.civilian_types)
         budgets = [float(x) for x in np.linspace(0.0, top, pareto_points)]
-        kwargs = {"time_limit_per_point": max(2.0, time_limit / 3)}
+        kwargs = {"time_limit_per_point": max(2.0, time_limit / 3), "patrol": "hold" if hold else "re-roster"}
         job = opt.solve_cancellable(opt.pareto_sweep, data, budgets, **kwargs) if in_child else \
             opt.pareto_sweep(data, budgets, **kwargs)
         try:
@@ -278,14 +321,43 @@ def _with_plan_carried(points: list[opt.ParetoPoint], plan: opt.MixResult, scena
     return out
 
 
+def officer_minutes_per_call(scenario: Scenario, demand: Demand) -> dict[str, float]:
+    """Officer busy minutes one call of each category takes (travel + time on scene, times units sent)."""
+    r = scenario.responders[FALLBACK_TYPE]
+    return {c: float((r.travel_minutes + demand.on_scene_minutes[c]) * demand.mean_units(c)) for c in demand.categories}
+
+
+def simulated_hours_freed(run, scenario: Scenario, demand: Demand) -> dict[str, float]:
+    """Officer hours freed a year in a simulation, with its 95% interval over replications: the officer time
+    that the calls civilian units answered would have taken (never a drop caused by calls nobody answered)."""
+    import simulation as sim
+
+    minutes = officer_minutes_per_call(scenario, demand)
+    rec = run.records
+    window = (run.horizon_days - run.warmup_days) * 1440.0
+    per_year = opt.WEEKS_PER_YEAR * 10080.0 / window
+    values = []
+    for k in range(run.replications):
+        rows = rec[(rec["replication"] == k) & rec["type_sent"].astype(str).isin(scenario.civilian_types)] \
+            if len(rec) else rec
+        cats = rows["category"].astype(str) if len(rows) else pd.Series([], dtype=str)
+        values.append(float(cats.map(minutes).fillna(0.0).sum()) / 60.0 * per_year)
+    summary = sim.summarise([{"hours": v} for v in values]).loc["hours"]
+    return {"mean": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"])}
+
+
 def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -> dict[str, np.ndarray]:
-    """Per type, the weekly bins whose simulated service misses the type's target: fewer than `share_within`
-    of its calls found a unit within `answer_minutes`, or (officers) utilisation above the occupancy ceiling."""
+    """Officer bins whose simulated service misses the target: fewer than `share_within` of officer calls
+    found a unit within `answer_minutes`, or utilisation above the occupancy ceiling. Civilian units are
+    overflow capacity with no target of their own, so they are never raised here."""
     rec = run.records
     n_bins = 10080 // bin_minutes
     out = {}
     for t in scenario.responders:
         miss = np.zeros(n_bins, dtype=bool)
+        if t != FALLBACK_TYPE:
+            out[t] = miss
+            continue
         sent = rec[rec["type_sent"].astype(str) == t]
         if len(sent):
             b = ((sent["arrival_minute"].to_numpy() % 10080) // bin_minutes).astype(int)
@@ -296,7 +368,7 @@ def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -
                 share = np.where(calls > 0, within / calls, 1.0)
             miss |= (calls >= min_calls) & (share < scenario.targets.share_within[t])
         util = run.utilisation_by_bin[t].to_numpy() if t in run.utilisation_by_bin else None
-        if util is not None and t == FALLBACK_TYPE:
+        if util is not None:
             hourly = np.nan_to_num(util, nan=0.0) > scenario.targets.max_occupancy[t] + 0.05
             miss |= np.repeat(hourly, 60 // bin_minutes) if bin_minutes < 60 else hourly
         out[t] = miss
@@ -305,17 +377,24 @@ def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -
 
 def _simulation_corrected(out: PlanResult, data: opt.MixInput, demand: Demand, patterns, run_solve,
                           iterations: int, replications: int, horizon_days: float | None):
-    """Simulate, raise the requirement where the target is missed, re-solve; until the plan holds."""
+    """Simulate the plan beside its prediction; where patrol is sized and misses its target, raise the
+    requirement there and re-solve, until the plan holds (Feldman et al. 2008)."""
     from planner.simulate import simulate
 
     extra = {k.name: np.zeros(data.n_bins, dtype=int) for k in data.types}
     sim_demand = demand if demand.profile.bin_minutes == 60 else build_demand(out.scenario, demand.result)
+    held = data.officer_units_fixed is not None and out.objective == "max-hours-freed"
     for it in range(1, iterations + 1):
         yield Progress(it - 1, iterations, f"simulation check {it}: simulating the plan")
         run = yield from simulate(out.plan, sim_demand, replications=replications, horizon_days=horizon_days)
         missed = missed_bins(run, out.plan, out.bin_minutes)
+        if held:
+            missed = {t: np.zeros_like(m) for t, m in missed.items()}
         n_missed = {t: int(m.sum()) for t, m in missed.items()}
+        freed = simulated_hours_freed(run, out.plan, sim_demand)
         out.iterations.append({"iteration": it, "bins_missed": n_missed,
+                               "officer_hours_freed_predicted": round(float(out.result.officer_hours_freed or 0), 1),
+                               "officer_hours_freed_simulated": {k: round(v, 1) for k, v in freed.items()},
                                "officer_utilisation": round(run.kpi("officer_utilisation"), 4),
                                "response_minutes_p90": round(run.kpi("response_minutes_p90"), 2),
                                "extra_units": {t: int(v.sum()) for t, v in extra.items()}})
@@ -332,5 +411,3 @@ def _simulation_corrected(out: PlanResult, data: opt.MixInput, demand: Demand, p
         out.result = mix
         out.plan = plan_as_scenario(out.scenario, mix, patterns)
     out.iterations[-1]["holds"] = False
-
-

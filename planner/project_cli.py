@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.compare import format_value
 from planner.errors import ProjectError
 
 
@@ -43,17 +42,48 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_add_scenario(args: argparse.Namespace) -> int:
-    from planner.project import open_project
+    """Add scenario files (folders expanded as `coplan compare` does). A project tells its scenarios apart
+    by name: a different scenario under a name the project already has is refused, naming both, unless
+    --replace; the same scenario added again changes nothing."""
+    from planner.cli import scenario_paths
+    from planner.project import Project, open_project, scenario_to_toml
+    from planner.scenario import load_scenario
 
+    files, notes = scenario_paths(args.scenarios)
     project = open_project(args.file)
+    named: dict[str, Path] = {}
+    loaded = []
+    for f in files:
+        s = load_scenario(f)
+        if s.name in named:
+            raise ProjectError(f"{named[s.name]} and {f} both name their scenario {s.name!r}; give one of them "
+                               f"another name (name = \"...\" in the file)")
+        named[s.name] = f
+        # The scenario as the project would store it (its data paths dropped), to see whether it differs.
+        text = scenario_to_toml(Project.new("check").add_scenario(s))
+        same = s.name in project.scenarios and text == scenario_to_toml(project.scenarios[s.name])
+        if s.name in project.scenarios and not same and not args.replace:
+            raise ProjectError(f"{f} names its scenario {s.name!r}, and {args.file} already has a different "
+                               f"scenario of that name; give it another name (name = \"...\" in the file), or add "
+                               f"--replace to replace the project's")
+        loaded.append((f, s, same))
+    for note in notes:
+        print(f"coplan project add-scenario: {note}", file=sys.stderr)
     added = []
-    for f in args.scenarios:
-        existed_before = set(project.scenarios)
-        s = project.import_scenario(f)
-        added.append((s.name, "replaced" if s.name in existed_before else "added", f))
+    for f, s, same in loaded:
+        verb = "replaced" if s.name in project.scenarios else "added"
+        stored = project.add_scenario(s)
+        saved = project.runs.get(stored.name)
+        stale = saved is not None and saved.scenario_toml != scenario_to_toml(stored)
+        if stale:
+            # The saved run was of the scenario as it was: kept, it would show old results under the new one.
+            del project.runs[stored.name]
+        added.append((stored.name, verb, f, same, stale))
     project.save()
-    for name, what, f in added:
-        print(f"{args.file}: {what} scenario {name!r} (from {Path(f).name})")
+    for name, verb, f, same, stale in added:
+        why = ("; the same as the project's" if same else
+               "; its saved run was of the earlier version and was dropped: run it again" if stale else "")
+        print(f"{args.file}: {verb} scenario {name!r} (from {Path(f).name}){why}")
     return 0
 
 
@@ -99,6 +129,8 @@ _HEADLINE_WORDS = {
 
 
 def _format_run(saved, current: bool) -> str:
+    from planner.compare import format_value
+
     r = saved.run
     stale = "" if current else "  [planned for calls the project no longer holds]"
     lines = [f"  {saved.name}: run {saved.created_at:%Y-%m-%d %H:%M} UTC, {r.replications} replications of "
@@ -171,37 +203,54 @@ def add_project_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("project", help="project files: calls, scenarios and saved runs in one file")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
+    from planner.cli import (
+        add_simulation_options,
+        calls_file,
+        codes_file,
+        mapping_file,
+        output_file,
+        project_file,
+        scenario_or_folder,
+        time_zone,
+    )
+
     sp = sub.add_parser("new", help="create an empty project file")
-    sp.add_argument("file", help="project file to create (.coplan)")
+    sp.add_argument("file", type=output_file("the project", ".coplan"), help="project file to create (.coplan)")
     sp.add_argument("--name", help="project name (default: the file name)")
     sp.set_defaults(func=cmd_new)
 
     sp = sub.add_parser("import", help="import a calls export into a project (replacing its calls)")
-    sp.add_argument("file", help="project file (.coplan)")
-    sp.add_argument("calls", help="CAD export: CSV (optionally .gz), XLSX or Parquet")
-    sp.add_argument("--mapping", help="mapping file (TOML): columns, options, category rules")
-    sp.add_argument("--codes", help="code table (CSV/XLSX: code, description)")
-    sp.add_argument("--tz", help="agency time zone, e.g. America/Chicago")
+    sp.add_argument("file", type=project_file, help="project file (.coplan)")
+    sp.add_argument("calls", type=calls_file, help="CAD export: CSV (optionally .gz), XLSX or Parquet")
+    sp.add_argument("--mapping", type=mapping_file, help="mapping file (TOML): columns, options, category rules")
+    sp.add_argument("--codes", type=codes_file, help="code table (CSV/XLSX: code, description)")
+    sp.add_argument("--tz", type=time_zone, help="agency time zone, e.g. America/Chicago")
     sp.set_defaults(func=cmd_import)
 
-    sp = sub.add_parser("add-scenario", help="add scenario files to a project (a scenario of the same name is "
-                                             "replaced)")
-    sp.add_argument("file", help="project file (.coplan)")
-    sp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario file (TOML)")
+    sp = sub.add_parser("add-scenario", help="add scenario files, or folders of them, to a project",
+                        description="Add scenario files to a project. A folder adds every scenario in it (the "
+                                    "file named baseline*.toml first, the others by file name); files in it that "
+                                    "are not scenarios are skipped with a note. A different scenario under a name "
+                                    "the project already has is refused, unless --replace; the same scenario "
+                                    "added again changes nothing.")
+    sp.add_argument("file", type=project_file, help="project file (.coplan)")
+    sp.add_argument("scenarios", nargs="+", metavar="SCENARIO", type=scenario_or_folder,
+                    help="scenario file (TOML) or a folder of them")
+    sp.add_argument("--replace", action="store_true",
+                    help="replace a different scenario of the same name in the project (its saved run is "
+                         "dropped)")
     sp.set_defaults(func=cmd_add_scenario)
 
     sp = sub.add_parser("run", help="simulate and cost scenarios on the project's calls; results are saved in it")
-    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("file", type=project_file, help="project file (.coplan)")
     sp.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                     help="scenario name or number from `coplan project list` (default: all)")
-    from planner.cli import add_simulation_options
-
     add_simulation_options(sp)
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("list", help="show a project's calls, scenarios and saved runs")
-    sp.add_argument("file", help="project file (.coplan)")
+    sp.add_argument("file", type=project_file, help="project file (.coplan)")
     sp.add_argument("--json", action="store_true", help="print JSON instead of the summary")
     sp.set_defaults(func=cmd_list)
     return p

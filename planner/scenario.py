@@ -23,6 +23,18 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OUTCOMES = ("arrest", "jail_booking", "er_transport")
 FALLBACK_TYPE = "officer"
 HOURS_PER_WEEK = 168
+# Distinct shift start times a type's roster may use when the scenario does not say: day, evening and
+# night watches for patrol; two for civilian teams (DESIGN: "Rosters a department can run").
+DEFAULT_MAX_START_TIMES = {FALLBACK_TYPE: 3}
+DEFAULT_MAX_START_TIMES_CIVILIAN = 2
+# Shift lengths with a standard rotation (5x8, 4x10, 3x12 and Pitman 2-2-3 for 12 h).
+STANDARD_SHIFT_HOURS = (8.0, 10.0, 12.0)
+
+
+def default_max_start_times(responder: str) -> int:
+    """At most this many shift start times a day for a type's roster unless the scenario says otherwise."""
+    return DEFAULT_MAX_START_TIMES.get(responder, DEFAULT_MAX_START_TIMES_CIVILIAN)
+
 
 # Time on scene (minutes) when the export has no timestamps to measure it. Mental-health calls take
 # longer on scene than others (one study: 44%-182% longer); these defaults sit inside that range.
@@ -56,6 +68,19 @@ class ShiftBlock:
         return f"{h:02d}:{m:02d} {self.hours:g}h {days_label(self.days)}"
 
 
+def blocks_on_duty(blocks: tuple[ShiftBlock, ...], bin_minutes: int = 60) -> np.ndarray:
+    """Units on duty per weekly bin under shift blocks (the average over the bin where a shift starts inside it)."""
+    n = 10080 // bin_minutes
+    per_min = np.zeros(10080)
+    for s in blocks:
+        for d, works in enumerate(s.days):
+            if works:
+                start = d * 1440 + s.start_minute
+                idx = np.arange(start, start + int(round(s.hours * 60))) % 10080
+                per_min[idx] += s.units
+    return per_min.reshape(n, bin_minutes).mean(axis=1)
+
+
 @dataclass(frozen=True, eq=False)
 class Responder:
     """A responder type: who, what it costs, how it is staffed."""
@@ -74,21 +99,14 @@ class Responder:
     shifts: tuple[ShiftBlock, ...]
     min_on_duty_by_hour: np.ndarray   # 168 minimum units on duty (optimisation)
     max_headcount: int | None
+    max_start_times: int = 3          # distinct shift start times a day its rosters may use
 
     def on_duty(self, bin_minutes: int = 60) -> np.ndarray:
-        """Units on duty per weekly bin (the average over the bin where a shift starts inside it)."""
-        n = 10080 // bin_minutes
+        """Units on duty per weekly bin as the scenario states them (an hourly list, or its shift blocks)."""
         if self.on_duty_by_hour is not None:
-            per_min = np.repeat(self.on_duty_by_hour.astype(float), 60)
-        else:
-            per_min = np.zeros(10080)
-            for s in self.shifts:
-                for d, works in enumerate(s.days):
-                    if works:
-                        start = d * 1440 + s.start_minute
-                        idx = np.arange(start, start + int(round(s.hours * 60))) % 10080
-                        per_min[idx] += s.units
-        return per_min.reshape(n, bin_minutes).mean(axis=1)
+            n = 10080 // bin_minutes
+            return np.repeat(self.on_duty_by_hour.astype(float), 60).reshape(n, bin_minutes).mean(axis=1)
+        return blocks_on_duty(self.shifts, bin_minutes)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Responder):
@@ -294,14 +312,17 @@ def parse_days(value: Any, where: str) -> tuple[bool, ...]:
 
 
 def days_label(days: tuple[bool, ...]) -> str:
+    """Worked days as runs: 'daily', 'Mon-Fri', 'Fri-Mon' (a run over the weekend), 'Sun', 'Mon,Wed'."""
     if all(days):
         return "daily"
-    on = [DAYS[i] for i, d in enumerate(days) if d]
-    # A run of consecutive days reads better as a range.
-    idx = [i for i, d in enumerate(days) if d]
-    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"{DAYS[idx[0]]}-{DAYS[idx[-1]]}"
-    return ",".join(on)
+    runs: list[list[int]] = []
+    for d in range(7):
+        if days[d] and not days[(d - 1) % 7]:  # a run starts on a worked day after a day off
+            run = [d]
+            while days[(run[-1] + 1) % 7]:
+                run.append((run[-1] + 1) % 7)
+            runs.append(run)
+    return ",".join(DAYS[r[0]] if len(r) == 1 else f"{DAYS[r[0]]}-{DAYS[r[-1]]}" for r in runs)
 
 
 def _clock(value: Any, where: str) -> int:
@@ -333,7 +354,8 @@ def _hourly(value: Any, where: str) -> np.ndarray:
 
 _RESPONDER_KEYS = {"label", "people_per_unit", "cost_per_person", "overhead_per_unit", "relief_factor",
                    "travel_minutes", "travel_cv", "overtime_premium", "shift_hours", "on_duty", "shifts",
-                   "min_on_duty", "max_headcount", "answer_minutes", "share_within", "max_occupancy"}
+                   "min_on_duty", "max_headcount", "max_start_times", "answer_minutes", "share_within",
+                   "max_occupancy"}
 _POLICY_KEYS = {"eligible", "fallback_wait_minutes", "on_scene_minutes", "on_scene_cv", "on_scene_multiplier",
                 "outcomes", "priority", "repeat_call_reduction"}
 
@@ -370,6 +392,12 @@ def _parse_responder(r: _Reader, name: str, t: dict) -> Responder:
     people = r.number(t, "people_per_unit", p, 1, lo=1)
     if people != int(people):
         raise r.fail(f"{p}people_per_unit", people, "a whole number >= 1")
+    max_starts = t.get("max_start_times", default_max_start_times(name))
+    if isinstance(max_starts, bool) or not isinstance(max_starts, int) or not 1 <= max_starts <= 24:
+        raise r.fail(f"{p}max_start_times", max_starts,
+                     "a whole number from 1 to 24 (distinct shift start times a day, e.g. 3 watches)")
+    if on_duty is not None:
+        _check_runnable(r, f"{p}max_start_times", max_starts, on_duty, shift_hours)
     return Responder(
         name=name, label=r.string(t, "label", p, name.replace("_", " ")),
         people_per_unit=int(people),
@@ -382,7 +410,46 @@ def _parse_responder(r: _Reader, name: str, t: dict) -> Responder:
         shift_hours=tuple(float(h) for h in shift_hours),
         on_duty_by_hour=on_duty, shifts=tuple(shifts),
         min_on_duty_by_hour=_hourly(t.get("min_on_duty", 0), f"{r.where}: {p}min_on_duty"),
-        max_headcount=max_head)
+        max_headcount=max_head, max_start_times=max_starts)
+
+
+def runnable_shift_hours(shift_hours: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    """The shift lengths a runnable roster over an hourly on_duty list may use: the type's lengths that have a
+    standard rotation (8, 10, 12 h), or all of those when it allows none of them."""
+    lengths = tuple(sorted({float(h) for h in shift_hours if float(h) in STANDARD_SHIFT_HOURS}))
+    return lengths or STANDARD_SHIFT_HOURS
+
+
+def _fewest_daily_starts(hours_needed: set[int], longest_hours: float) -> int:
+    """Fewest start times a day whose shifts of `longest_hours` cover every hour of day in `hours_needed`.
+
+    Standard rotations put a shift on every day of the week from any start, so this is covering points
+    on the 24-hour circle with arcs: greedy from each needed hour as the first start is exact.
+    """
+    if not hours_needed:
+        return 0
+    length = int(longest_hours)
+    best = 24
+    for first in hours_needed:
+        covered: set[int] = set()
+        starts = 0
+        for k in range(24):
+            h = (first + k) % 24
+            if h in hours_needed and h not in covered:
+                starts += 1
+                covered |= {(h + j) % 24 for j in range(length)}
+        best = min(best, starts)
+    return best
+
+
+def _check_runnable(r: _Reader, key: str, max_starts: int, on_duty: np.ndarray, shift_hours: list) -> None:
+    """An hourly on_duty list is simulated as a roster with at most max_start_times starts: it must exist."""
+    needed = {h % 24 for h in np.flatnonzero(on_duty > 0)}
+    longest = max(runnable_shift_hours(shift_hours))
+    fewest = _fewest_daily_starts(needed, longest)
+    if fewest > max_starts:
+        raise r.fail(key, max_starts, f"at least {fewest}: shifts of up to {longest:g} h starting at "
+                                      f"{max_starts} time(s) a day cannot cover every hour of on_duty")
 
 
 def _parse_policy(r: _Reader, name: str, t: dict, responders: dict[str, Responder]) -> CategoryPolicy:
@@ -647,6 +714,8 @@ def scenario_to_dict(s: Scenario, base: Path | None = None) -> dict[str, Any]:
         }
         if r.max_headcount is not None:
             t["max_headcount"] = r.max_headcount
+        if r.max_start_times != default_max_start_times(name):
+            t["max_start_times"] = r.max_start_times
         if r.min_on_duty_by_hour.any():
             t["min_on_duty"] = _compact_hourly(r.min_on_duty_by_hour)
         if r.shifts:

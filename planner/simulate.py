@@ -3,10 +3,17 @@
 Hours and counts are annual figures (scaled from the simulated window to a year); response times are
 minutes from the call to the unit's arrival (queue wait + travel). Every KPI carries a 95% confidence
 interval over the replications.
+
+Staffing is simulated as a roster a department can run. Shift blocks (`shifts`) are simulated as written.
+An hourly `on_duty` list is first turned into the runnable roster with the fewest unit-hours that keeps at
+least the stated count on duty in every hour (standard rotations, at most `max_start_times` start times;
+optimize.runnable_roster), so today's roster shows no short shifts or overtime it does not have. The cost
+model (planner.costs) prices that same roster: see `staffing_roster`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -19,17 +26,96 @@ import simulation as sim
 from planner.demand import Demand, build_demand, load_calls, probability_matrix
 from planner.errors import PlannerError
 from planner.jobs import Progress
-from planner.scenario import FALLBACK_TYPE, OUTCOMES, Responder, Scenario
+from planner.scenario import (
+    FALLBACK_TYPE,
+    OUTCOMES,
+    Responder,
+    Scenario,
+    ShiftBlock,
+    blocks_on_duty,
+    runnable_shift_hours,
+)
 
 WEEK_MINUTES = 7 * 24 * 60
+# Seconds the search for a runnable roster over an hourly on_duty list may take (it is cached afterwards).
+RUNNABLE_ROSTER_TIME_LIMIT = 30.0
 
 
-def _unit_shifts(r: Responder, until: float) -> tuple[tuple[float, float], ...]:
+@dataclass(frozen=True, eq=False)
+class StaffingRoster:
+    """The shifts a responder type is simulated with and priced by.
+
+    `source` is "shifts" (the scenario's shift blocks, as written), "runnable roster" (made from an hourly
+    on_duty list) or "hourly" (no runnable roster was found in time: the hourly counts as given, each rise
+    a unit coming on and each drop the longest-on unit going off).
+    """
+
+    responder: str
+    blocks: tuple[ShiftBlock, ...] | None  # None only for "hourly"
+    source: str
+    explanation: str
+    hourly: np.ndarray | None = None  # the stated counts, for "hourly"
+
+    def on_duty(self, bin_minutes: int = 60) -> np.ndarray:
+        """Units on duty per weekly bin under this roster."""
+        if self.blocks is None:
+            n = WEEK_MINUTES // bin_minutes
+            return np.repeat(np.asarray(self.hourly, dtype=float), 60).reshape(n, bin_minutes).mean(axis=1)
+        return blocks_on_duty(self.blocks, bin_minutes)
+
+    @property
+    def unit_hours_per_week(self) -> float:
+        """Unit-hours on duty in a week."""
+        return float(self.on_duty(60).sum())
+
+
+@functools.lru_cache(maxsize=64)
+def _runnable_blocks(counts: tuple[int, ...], lengths: tuple[float, ...],
+                     max_starts: int) -> tuple[tuple[ShiftBlock, ...] | None, str]:
+    """The runnable roster over hourly counts as shift blocks, and what it is (cached: one search per list)."""
+    from optimize.roster import runnable_roster  # the solver stack loads only when an hourly list needs it
+
+    result = runnable_roster(np.asarray(counts, dtype=float), 60, lengths, max_starts,
+                                 RUNNABLE_ROSTER_TIME_LIMIT)
+    if result.shifts is None:
+        return None, result.explanation
+    blocks = tuple(ShiftBlock(p.start_minute, p.length_minutes / 60, p.days, n) for p, n in result.shifts)
+    listed = "; ".join(f"{n} x {p.name}" for p, n in result.shifts)
+    return blocks, f"{result.explanation}: {listed}"
+
+
+def staffing_roster(r: Responder) -> StaffingRoster:
+    """The roster a responder type is simulated with and priced by (see the module docstring)."""
+    if r.on_duty_by_hour is None:
+        return StaffingRoster(r.name, r.shifts, "shifts", "shift blocks as written")
+    # Never fewer units than the scenario states: a fractional count is rounded up.
+    counts = np.ceil(r.on_duty_by_hour - 1e-9).astype(np.int64)
+    if not counts.any():
+        return StaffingRoster(r.name, (), "shifts", "no units on duty")
+    blocks, explanation = _runnable_blocks(tuple(int(c) for c in counts), runnable_shift_hours(r.shift_hours),
+                                           int(r.max_start_times))
+    if blocks is None:
+        return StaffingRoster(r.name, None, "hourly", explanation, hourly=counts.astype(float))
+    return StaffingRoster(r.name, blocks, "runnable roster", explanation)
+
+
+def roster_note(roster: StaffingRoster) -> str | None:
+    """A line for the run's notes when the simulated roster is not the scenario's own shift blocks."""
+    if roster.source == "runnable roster":
+        return (f"{roster.responder}: the hourly on_duty list is simulated and priced as a runnable roster "
+                f"({roster.explanation})")
+    if roster.source == "hourly":
+        return (f"{roster.responder}: no runnable roster over the hourly on_duty list ({roster.explanation}); "
+                f"simulated hour by hour as given")
+    return None
+
+
+def _block_shifts(blocks: tuple[ShiftBlock, ...], until: float) -> tuple[tuple[float, float], ...]:
     """Shift blocks expanded to one (start, end) per unit per worked day, on the simulation clock."""
     out = []
     weeks = int(math.ceil(until / WEEK_MINUTES)) + 1
     for w in range(-1, weeks):  # week -1: a Sunday-night shift is still on duty on Monday morning
-        for b in r.shifts:
+        for b in blocks:
             for d, works in enumerate(b.days):
                 if not works:
                     continue
@@ -41,14 +127,21 @@ def _unit_shifts(r: Responder, until: float) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+def _unit_shifts(r: Responder, until: float) -> tuple[tuple[float, float], ...]:
+    """A responder's shift blocks expanded to one (start, end) per unit per worked day, on the simulation clock."""
+    return _block_shifts(r.shifts, until)
+
+
 def responder_specs(scenario: Scenario, until: float) -> tuple[sim.ResponderSpec, ...]:
+    """The engine's responder types: each simulated on its staffing roster (see `staffing_roster`)."""
     specs = []
     for name, r in scenario.responders.items():
         common = {"travel_mean_minutes": r.travel_minutes, "travel_cv": r.travel_cv}
-        if r.shifts:
-            specs.append(sim.ResponderSpec(name, shifts=_unit_shifts(r, until), **common))
+        roster = staffing_roster(r)
+        if roster.blocks:
+            specs.append(sim.ResponderSpec(name, shifts=_block_shifts(roster.blocks, until), **common))
         else:
-            on_duty = np.rint(r.on_duty(60)).astype(np.int64)
+            on_duty = np.rint(roster.on_duty(60)).astype(np.int64)
             specs.append(sim.ResponderSpec(name, on_duty=on_duty, bin_minutes=60, **common))
     return tuple(specs)
 
@@ -225,6 +318,7 @@ def simulate(scenario: Scenario, demand: Demand | None = None, *, replications: 
         config = build_config(scenario, demand, horizon_days=horizon_days)
     except sim.SimulationError as e:
         raise PlannerError(f"{scenario.path or scenario.name}: {e}") from None
+    notes = [n for n in (roster_note(staffing_roster(r)) for r in scenario.responders.values()) if n]
     job = sim.run_replications(config, reps, seed, workers=workers, scheduler=scheduler)
     try:
         while True:
@@ -236,11 +330,11 @@ def simulate(scenario: Scenario, demand: Demand | None = None, *, replications: 
             yield Progress(p.done, p.total, p.message)
     finally:
         job.close()
-    return _to_run(scenario, config, result, reps, seed, workers)
+    return _to_run(scenario, config, result, reps, seed, workers, notes)
 
 
 def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationResult, reps: int, seed: int,
-            workers: int) -> SimulationRun:
+            workers: int, notes: list[str] | None = None) -> SimulationRun:
     types = tuple(r.name for r in config.responders)
     rows = domain_rows([r.kpis for r in result.replications])
     weeks = _window_weeks(config.horizon_minutes, config.warmup_minutes)
@@ -267,4 +361,4 @@ def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationRes
         on_duty_hours_by_bin=pd.DataFrame(duty * per_week, columns=types, index=idx),
         fallback_by_bin=fb * per_week[:, 0], records=rec, replications=reps, seed=seed, workers=workers,
         horizon_days=config.horizon_minutes / 1440, warmup_days=config.warmup_minutes / 1440,
-        responder_types=types)
+        responder_types=types, notes=list(notes or []))

@@ -15,6 +15,9 @@ def on_duty_to_shifts(on_duty: np.ndarray, bin_minutes: int, until: float) -> np
     Bin 0 of `on_duty` is Monday 00:00 and the clock starts on a Monday at minute 0. When the count rises,
     new units come on; when it drops, the units that have been on longest go off first, so each
     interval is one unit's shift. Units still on at `until` are cut there.
+
+    These are not a roster anyone works: units at the week's lowest count never go off duty, and a brief
+    rise is a shift of that length. Where the real shifts are known, pass them as shifts instead.
     """
     counts = np.asarray(on_duty, dtype=np.int64)
     n_total = int(np.ceil(until / bin_minutes)) if until > 0 else 0

@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pypdfium2 as pdfium
@@ -90,3 +91,101 @@ def test_project_compare_reuses_saved_runs(tmp_path):
     # The runs were saved into the project: comparing again reuses them and gives the same numbers.
     p = run("compare", str(proj), "--json", "--quiet")
     assert json.loads(p.stdout)["results"] == first["results"]
+
+
+def coplan(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+FAST = ("--replications", "2", "--horizon-days", "7", "--json", "--quiet")
+
+
+def test_compare_a_folder():
+    """Every scenario in the folder, the baseline first; the mapping and the calls skipped with a note each."""
+    p = coplan("compare", str(MID), *FAST)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["baseline"] == "Baseline: officers only"
+    assert j["scenarios"] == ["Baseline: officers only", "Option B: co-responder units", "Option A: social workers"]
+    notes = p.stderr.splitlines()
+    assert "Traceback" not in p.stderr
+    assert any(n.endswith("mapping.toml: not a scenario (a column mapping)") and "skipped" in n for n in notes)
+    assert any("skipped" in n and "calls.csv.gz" in n for n in notes)
+
+
+def test_files_and_folders_mixed_first_scenario_is_the_baseline():
+    """A file named first is the baseline; found again in the folder, it is compared once."""
+    p = coplan("compare", str(MID / "social_workers.toml"), str(MID), *FAST)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["baseline"] == "Option A: social workers"
+    assert sorted(j["scenarios"]) == sorted(["Option A: social workers", "Baseline: officers only",
+                                             "Option B: co-responder units"])
+
+
+def test_scenarios_with_one_name_are_told_apart_by_their_files(tmp_path):
+    # Two plans of one name, as `coplan optimize --out-scenario` wrote them before plans were named.
+    for f, units in (("plan_a.toml", 1), ("plan_b.toml", 3)):
+        (tmp_path / f).write_text(f'base = {str(MID / "baseline.toml")!r}\nname = "Optimised plan"\n'
+                                  f'[responders.social_worker]\n[[responders.social_worker.shifts]]\n'
+                                  f'start = "08:00"\nhours = 10\ndays = "daily"\nunits = {units}\n')
+    p = coplan("compare", str(MID / "baseline.toml"), "plan_a.toml", "plan_b.toml", *FAST, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["scenarios"] == ["Baseline: officers only", "Optimised plan (plan_a.toml)", "Optimised plan (plan_b.toml)"]
+    a, b = (j["results"][f"Optimised plan ({f})"] for f in ("plan_a.toml", "plan_b.toml"))
+    assert a["headcount.social_worker"]["mean"] < b["headcount.social_worker"]["mean"]   # not merged
+    # --baseline by file name; the shared name alone is ambiguous and says so before any simulation.
+    p = coplan("compare", "plan_a.toml", "plan_b.toml", "--baseline", "plan_b.toml", *FAST, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["baseline"] == "Optimised plan (plan_b.toml)"
+    p = coplan("compare", "plan_a.toml", "plan_b.toml", "--baseline", "Optimised plan", *FAST, cwd=tmp_path)
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1
+    assert "Optimised plan (plan_a.toml)" in p.stderr and "Optimised plan (plan_b.toml)" in p.stderr
+
+
+def test_scenario_files_in_a_folder(tmp_path):
+    from planner.cli import scenario_files
+
+    base = f'base = {str(MID / "baseline.toml")!r}\n'
+    (tmp_path / "a_option.toml").write_text(base + 'name = "A"\n')
+    (tmp_path / "baseline_2024.toml").write_text(base + 'name = "Today"\n')
+    (tmp_path / "Z_option.toml").write_text(base + 'name = "Z"\n')
+    (tmp_path / "mapping.toml").write_bytes((MID / "mapping.toml").read_bytes())
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (tmp_path / "calls.csv").write_text("a,b\n")
+    (tmp_path / "old").mkdir()
+    (tmp_path / ".hidden.toml").write_text(base)
+    files, notes = scenario_files(tmp_path)
+    assert [f.name for f in files] == ["baseline_2024.toml", "a_option.toml", "Z_option.toml"]
+    assert all(n.startswith("skipped ") for n in notes)
+    skipped = {Path(n.removeprefix("skipped ").split(": ", 1)[0]).name: n.split(": ", 1)[1] for n in notes}
+    assert skipped == {"calls.csv": "not a scenario (not a TOML file)",
+                       "mapping.toml": "not a scenario (a column mapping)",
+                       "old": "a folder (folders inside are not searched)",
+                       "pyproject.toml": "not a scenario (a TOML file with no [responders] table and no base scenario)"}
+
+
+def test_with_distinct_names():
+    from dataclasses import replace
+
+    from planner.compare import with_distinct_names
+    from planner.scenario import load_scenario
+
+    s = load_scenario(MID / "social_workers.toml")
+    a, b, c = (replace(s, path=Path(p)) for p in ("x/plan.toml", "y/plan.toml", "y/other.toml"))
+    names = [x.name for x in with_distinct_names([a, b, replace(c, name="Other")])]
+    assert names == [f"{s.name} (x/plan.toml)", f"{s.name} (y/plan.toml)", "Other"]
+    unnamed = [replace(s, path=None), replace(s, path=None)]
+    assert [x.name for x in with_distinct_names(unnamed)] == [f"{s.name} (1)", f"{s.name} (2)"]
+
+
+def test_compare_refuses_to_merge_scenarios_of_one_name():
+    from types import SimpleNamespace
+
+    from planner.compare import compare
+    from planner.errors import PlannerError
+
+    with pytest.raises(PlannerError, match="2 scenarios are named 'Plan'"):
+        compare([SimpleNamespace(name="Plan"), SimpleNamespace(name="Plan")])

@@ -15,6 +15,8 @@ from optimize import (
     n_bins,
     week_mask,
 )
+from optimize.bins import DAY_NAMES
+from optimize.patterns import day_runs, days_label
 
 
 def test_bin_counts_and_labels() -> None:
@@ -35,16 +37,62 @@ def test_describe_bins_joins_runs_across_the_week_end() -> None:
 
 def test_standard_generation_counts_and_names() -> None:
     patterns = generate_patterns()
-    # 24 hourly starts x 7 rotations for 8 h (5on2off) and 10 h (4on3off), x 14 for 12 h (3on4off and 4on3off).
-    assert len(patterns) == 24 * 7 * 4
+    # The standard rotations: 24 hourly starts x 7 rotations for 8 h (5x8), 10 h (4x10) and 12 h (3x12),
+    # plus one Pitman 2-2-3 pattern per start for 12 h.
+    assert len(patterns) == 24 * (7 * 3 + 1)
     names = [p.name for p in patterns]
     assert len(set(names)) == len(names)
     assert "8h 07:00 Mon-Fri" in names
     assert "8h 07:00 Sat-Wed" in names
     assert "10h 06:00 Mon-Thu" in names
+    assert "10h 06:00 Fri-Mon" in names
     assert "12h 19:00 Sat-Mon" in names
-    assert "12h 07:00 Fri-Mon" in names
-    assert {p.weekly_hours for p in patterns} == {40.0, 36.0, 48.0}
+    assert "12h 07:00 Pitman 2-2-3" in names
+    assert {p.weekly_hours for p in patterns} == {40.0, 36.0, 84.0}
+
+
+def test_pitman_is_a_daily_post_kept_by_two_teams() -> None:
+    pitman = [p for p in generate_patterns((12,), 60) if "Pitman" in p.name]
+    assert len(pitman) == 24
+    post = pitman[7]
+    assert post.name == "12h 07:00 Pitman 2-2-3"
+    assert post.days == (True,) * 7 and post.teams == 2
+    # One post filled 12 h every day: 84 unit-hours a week, 42 for each of its two teams.
+    assert post.weekly_hours == 84.0 and post.coverage(60).sum() == 84
+    assert all(p.teams == 1 for p in generate_patterns((8, 10), 60))
+    with pytest.raises(OptimizeError, match="'pitman' is the 12 h Pitman 2-2-3 rotation, but shift length is 8"):
+        generate_patterns((8,), 60, ("pitman",))
+    with pytest.raises(OptimizeError, match="teams is 0"):
+        ShiftPattern("x", 0, 720, (True,) * 7, 0)
+
+
+def test_every_standard_day_set_is_one_contiguous_run_and_labelled_as_one() -> None:
+    for pattern in generate_patterns():
+        runs = day_runs(pattern.days)
+        assert len(runs) == 1, pattern.name
+        label = pattern.name.split(" ", 2)[2]
+        if "Pitman" in label:
+            continue
+        assert "," not in label, pattern.name
+        first, last = runs[0][0], runs[0][-1]
+        if len(runs[0]) == 7:
+            assert label == "daily"
+        else:
+            assert label == f"{DAY_NAMES[first]}-{DAY_NAMES[last]}", pattern.name
+
+
+def test_days_label_writes_runs_even_over_the_weekend() -> None:
+    def days(*names: str) -> tuple[bool, ...]:
+        return tuple(d in names for d in DAY_NAMES)
+
+    assert days_label(days("Mon", "Fri", "Sat", "Sun")) == "Fri-Mon"
+    assert days_label(days("Mon", "Tue", "Wed", "Sun")) == "Sun-Wed"
+    assert days_label(days("Sat", "Sun")) == "Sat-Sun"
+    assert days_label(days("Sun")) == "Sun"
+    assert days_label((True,) * 7) == "daily"
+    # Not one run: the runs, Monday first, a wrapping run where it starts.
+    assert days_label(days("Mon", "Wed")) == "Mon,Wed"
+    assert days_label(days("Mon", "Wed", "Sat", "Sun")) == "Wed,Sat-Mon"
 
 
 def test_custom_day_patterns_and_grid() -> None:

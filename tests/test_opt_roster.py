@@ -136,3 +136,22 @@ def test_input_validation_names_field_and_value() -> None:
         officer(min_on_duty=np.ones(24))
     with pytest.raises(OptimizeError, match="requirement has 336 bins, but type 'officer' has 168"):
         solve_roster([officer(), social_worker(requirement=np.zeros(336))])
+
+
+def test_a_pitman_post_takes_and_costs_two_teams() -> None:
+    pitman = generate_patterns((12,), 720, ("pitman",))  # 12 h from 00:00 and 12:00, every day, two teams each
+    kind = RosterType(name="officer", requirement=np.full(168, 1), patterns=pitman, relief_factor=1.5,
+                      cost_per_person=100_000.0, max_headcount=6.0)
+    result = solve_roster([kind], time_limit=10)
+    assert result.status == Status.OPTIMAL
+    assert result.units_by_pattern["officer"] == {"12h 00:00 Pitman 2-2-3": 1, "12h 12:00 Pitman 2-2-3": 1}
+    # Two posts filled around the clock by four teams: 4 x 1.5 people, 4 x the cost of one team.
+    assert result.headcount_by_type["officer"] == 6.0
+    assert result.objective == pytest.approx(4 * 1.5 * 100_000)
+    # Hours-based pricing counts the same: 84 hours a week is two teams of 42.
+    by_hours = RosterType(name="officer", requirement=np.full(168, 1), patterns=pitman, relief_factor=1.5,
+                          cost_per_person=100_000.0, paid_hours_per_week=42.0)
+    assert list(by_hours.pattern_costs()) == list(kind.pattern_costs())
+    capped = solve_roster([RosterType(name="officer", requirement=np.full(168, 1), patterns=pitman,
+                                      relief_factor=1.5, cost_per_person=1.0, max_headcount=5.0)], time_limit=10)
+    assert capped.status == Status.INFEASIBLE and "needs 4 units = 6 people" in capped.explanation

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from planner.errors import ScenarioError
-from planner.scenario import load_scenario, parse_days, save_scenario, scenario_from_dict
+from planner.scenario import days_label, load_scenario, parse_days, save_scenario, scenario_from_dict
 from tests.conftest import SAMPLES
 
 BASELINE = SAMPLES / "midsize_city" / "baseline.toml"
@@ -52,6 +52,16 @@ def test_sample_baseline_loads():
     (lambda d: d["simulation"].__setitem__("warmup_days", 40), r"warmup_days = 40 is not shorter than"),
     (lambda d: d.__setitem__("colour", "blue"), r"top level has unknown key\(s\) \['colour'\]"),
     (lambda d: d["data"].__setitem__("timezone", "Mars/Olympus"), r"data.timezone = 'Mars/Olympus': not a time zone"),
+    (lambda d: d["responders"]["officer"].__setitem__("max_start_times", 0),
+     r"responders.officer.max_start_times = 0: expected a whole number from 1 to 24 \(distinct shift start times"),
+    (lambda d: d["responders"]["social_worker"].__setitem__("max_start_times", "two"),
+     r"responders.social_worker.max_start_times = 'two': expected a whole number from 1 to 24"),
+    # The officers are on duty around the clock: 12-hour shifts from one start time a day cannot do that.
+    (lambda d: d["responders"]["officer"].__setitem__("max_start_times", 1),
+     r"responders.officer.max_start_times = 1: expected at least 2: shifts of up to 12 h starting at 1 time\(s\) "
+     r"a day cannot cover every hour of on_duty"),
+    (lambda d: d["responders"]["officer"].update(max_start_times=2, shift_hours=[8]),
+     r"responders.officer.max_start_times = 2: expected at least 3: shifts of up to 8 h"),
 ])
 def test_errors_name_key_value_and_expectation(edit, message):
     d = _base()
@@ -89,6 +99,25 @@ def test_days():
         parse_days("Mon,Funday", "x")
 
 
+def test_days_label_writes_a_run_over_the_weekend_as_a_run():
+    assert days_label((True, False, False, False, True, True, True)) == "Fri-Mon"
+    assert days_label((True, True, True, False, False, False, True)) == "Sun-Wed"
+    assert days_label((False,) * 5 + (True, True)) == "Sat-Sun"
+    assert days_label((True,) * 5 + (False,) * 2) == "Mon-Fri"
+    assert days_label((True, False, True) + (False,) * 4) == "Mon,Wed"
+    assert days_label((True,) * 7) == "daily"
+    for first in range(7):
+        for worked in range(1, 7):
+            days = tuple((d - first) % 7 < worked for d in range(7))
+            assert "," not in days_label(days) and parse_days(days_label(days), "x") == days
+
+
+def test_max_start_times_defaults_by_type():
+    s = load_scenario(BASELINE)
+    assert s.responders["officer"].max_start_times == 3
+    assert s.responders["social_worker"].max_start_times == 2 and s.responders["co_responder"].max_start_times == 2
+
+
 def test_save_and_reload_elsewhere_keeps_everything(tmp_path):
     s = load_scenario(BASELINE)
     s2 = save_scenario(s, tmp_path / "copy" / "b.toml")
@@ -98,6 +127,7 @@ def test_save_and_reload_elsewhere_keeps_everything(tmp_path):
         a, b = s.responders[name], s2.responders[name]
         assert np.array_equal(a.on_duty(60), b.on_duty(60))
         assert a.annual_cost_per_post == b.annual_cost_per_post
+        assert a.max_start_times == b.max_start_times
 
 
 def test_file_errors(tmp_path):
