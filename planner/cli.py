@@ -410,11 +410,23 @@ def format_plan(result) -> str:
         for t, c in (r.annual_cost_by_type or {}).items():
             out.append(f"  {t:<16}{c:>14,.0f}")
     if result.pareto:
-        out += ["", f"  {'civilian budget':>16}{'officer h freed':>17}{'annual cost':>15}  status"]
+        simulated = result.pareto_simulated
+        out += ["", f"  {'civilian budget':>16}{'officer h freed':>17}"
+                + (f"{'simulated (95% interval)':>28}" if simulated else "") + f"{'annual cost':>15}  status, gap"]
         for p in result.pareto:
             hours = "-" if p.officer_hours_freed is None else f"{p.officer_hours_freed:,.0f}"
             cost = "-" if p.annual_cost is None else f"{p.annual_cost:,.0f}"
-            out.append(f"  {p.budget:>16,.0f}{hours:>17}{cost:>15}  {getattr(p.status, 'value', p.status)}")
+            sim_text = ""
+            if simulated:
+                h = simulated.get(p.budget)
+                sim_text = "-" if h is None else f"{h['mean']:,.0f} ({h['ci_low']:,.0f} to {h['ci_high']:,.0f})"
+                sim_text = f"{sim_text:>28}"
+            gap = ""
+            if p.mix is not None and p.mix.gap is not None:
+                gap = f", gap {p.mix.gap:.1%}"
+            elif p.mix is not None and p.mix.gap_hours is not None:
+                gap = f", gap at most {p.mix.gap_hours:,.0f} h"
+            out.append(f"  {p.budget:>16,.0f}{hours:>17}{sim_text}{cost:>15}  {getattr(p.status, 'value', p.status)}{gap}")
     for it in result.iterations:
         sim_h = it.get("officer_hours_freed_simulated")
         if sim_h:

@@ -54,6 +54,8 @@ class PlanResult:
     result: opt.MixResult
     pareto: list[opt.ParetoPoint] = field(default_factory=list)
     iterations: list[dict[str, Any]] = field(default_factory=list)   # simulation-corrected plan, per iteration
+    # Frontier points simulated (with the simulation check): budget -> officer hours freed mean/ci_low/ci_high.
+    pareto_simulated: dict[float, dict[str, float]] = field(default_factory=dict)
     plan: Scenario | None = None                                     # the plan as a scenario (when there is one)
     patterns: dict[str, opt.ShiftPattern] = field(default_factory=dict, repr=False)
 
@@ -87,8 +89,15 @@ class PlanResult:
             "share": None if r.share is None else {f"{c}.{t}": round(v, 4) for (c, t), v in r.share.items() if v},
             "requirements": None if r.requirements is None else {t: [int(x) for x in v]
                                                                   for t, v in r.requirements.items()},
+            "gap_hours": None if r.gap_hours is None else round(r.gap_hours, 1),
+            "why_none": r.why_none,
+            "calls_offered_to": _round_dict(r.offered_calls, 0),
+            "calls_falling_back_from": _round_dict(r.fallback_calls, 0),
             "pareto": [{"budget": p.budget, "status": str(p.status.value if hasattr(p.status, "value") else p.status),
                         "annual_cost": p.annual_cost, "officer_hours_freed": p.officer_hours_freed,
+                        "officer_hours_freed_simulated": self.pareto_simulated.get(p.budget),
+                        "gap": None if p.mix is None else p.mix.gap,
+                        "gap_hours": None if p.mix is None else p.mix.gap_hours,
                         "civilian_cost": p.civilian_cost} for p in self.pareto],
             "simulation_check": self.iterations,
         }
@@ -99,9 +108,13 @@ def _round_dict(d: dict | None, digits: int) -> dict | None:
 
 
 def shift_patterns(hours: tuple[float, ...], bin_minutes: int, start_every_minutes: int = 60) -> tuple[opt.ShiftPattern, ...]:
-    """Shift patterns for the lengths a responder type allows, each with its standard rotations
-    (5x8 h, 4x10 h, 3x12 h and Pitman 2-2-3 for 12 h)."""
-    out = opt.generate_patterns(tuple(float(h) for h in hours), start_every_minutes, None, bin_minutes)
+    """Shift patterns for the lengths a responder type allows: its standard rotations (5x8 h, 4x10 h, 3x12 h
+    and Pitman 2-2-3 for 12 h), and a post kept every day (a unit on duty daily, staffed by the relief factor's
+    people), which is how a consultant draws a civilian team: "two units 08:00-18:00, daily"."""
+    lengths = tuple(float(h) for h in hours)
+    days = {h: tuple(opt.STANDARD_DAY_PATTERNS.get(h, ("5on2off",)))
+            + (() if "pitman" in opt.STANDARD_DAY_PATTERNS.get(h, ()) else ("everyday",)) for h in lengths}
+    out = opt.generate_patterns(lengths, start_every_minutes, days, bin_minutes)
     seen, unique = set(), []
     for p in out:
         if p.name not in seen:
@@ -297,6 +310,8 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
         finally:
             job.close()
         out.pareto = _with_plan_carried(out.pareto, mix, scenario)
+        if simulate_check:
+            yield from _simulate_frontier(out, demand, check_replications, check_horizon_days)
     if simulate_check and out.plan is not None:
         yield from _simulation_corrected(out, data, demand, patterns, run_solve, check_iterations,
                                          check_replications, check_horizon_days)
@@ -321,6 +336,20 @@ def _with_plan_carried(points: list[opt.ParetoPoint], plan: opt.MixResult, scena
     return out
 
 
+def _simulate_frontier(out: PlanResult, demand: Demand, replications: int, horizon_days: float | None):
+    """Every frontier point's plan simulated (one seed for all): hours freed beside the prediction."""
+    from planner.simulate import simulate
+
+    sim_demand = demand if demand.profile.bin_minutes == 60 else build_demand(out.scenario, demand.result)
+    points = [p for p in out.pareto if p.mix is not None and p.mix.units_by_pattern is not None]
+    for k, point in enumerate(points):
+        yield Progress(k, len(points), f"simulating the frontier: budget {point.budget:,.0f}")
+        plan = out.scenario_for_point(point)
+        run = yield from simulate(plan, sim_demand, replications=replications, horizon_days=horizon_days)
+        out.pareto_simulated[point.budget] = {k2: round(v, 1)
+                                              for k2, v in simulated_hours_freed(run, plan, sim_demand).items()}
+
+
 def officer_minutes_per_call(scenario: Scenario, demand: Demand) -> dict[str, float]:
     """Officer busy minutes one call of each category takes (travel + time on scene, times units sent)."""
     r = scenario.responders[FALLBACK_TYPE]
@@ -341,7 +370,7 @@ def simulated_hours_freed(run, scenario: Scenario, demand: Demand) -> dict[str, 
         rows = rec[(rec["replication"] == k) & rec["type_sent"].astype(str).isin(scenario.civilian_types)] \
             if len(rec) else rec
         cats = rows["category"].astype(str) if len(rows) else pd.Series([], dtype=str)
-        values.append(float(cats.map(minutes).fillna(0.0).sum()) / 60.0 * per_year)
+        values.append(float(cats.map(minutes).astype(float).fillna(0.0).sum()) / 60.0 * per_year)
     summary = sim.summarise([{"hours": v} for v in values]).loc["hours"]
     return {"mean": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"])}
 

@@ -94,6 +94,7 @@ class MixModel:
         # Shift-pattern units: a pattern that can never help gets no variable.
         self.x: dict[int, dict[int, pulp.LpVariable]] = {}
         self.starts: dict[int, dict[int, pulp.LpVariable]] = {}
+        self.held_counts = np.zeros(len(d.types[officer].patterns), dtype=np.int64)
         fixed = d.officer_units_fixed if hold_officers else None
         base_load = d.officers_only_load()
         top_officer = self.officer_capacity.level(float(base_load.max())) + int(self.floor[officer].max()) + 1
@@ -105,10 +106,9 @@ class MixModel:
                 useful_bins = np.array([(t, i) in self.u for i in range(n_bins)]) | (self.floor[t] > 0)
             for p, pattern in enumerate(kind.patterns):
                 if fixed is not None and t == officer:
-                    held = int(fixed.get(pattern.name, 0))
-                    if held:
-                        upper = None if "fixed" in relax else held
-                        self.x[t][p] = prob.add_variable(f"x_{t}_{p}", held, upper, cat=pulp.LpInteger)
+                    # Held patrol is a constant, not a decision: no variable (a column in no constraint would
+                    # also shift the solver's column order under a warm start).
+                    self.held_counts[p] = int(fixed.get(pattern.name, 0))
                     continue
                 if self.cover[t][p, useful_bins].any():
                     self.x[t][p] = prob.add_variable(f"x_{t}_{p}", 0, None, cat=pulp.LpInteger)
@@ -229,9 +229,9 @@ class MixModel:
         for t, kind in enumerate(self.data.types):
             counts = np.zeros(len(kind.patterns), dtype=np.int64)
             for p, v in self.x[t].items():
-                # A held unit in no constraint never reaches the solver: its value is its fixed bound.
-                value = v.varValue if v.varValue is not None else (v.lowBound or 0.0)
-                counts[p] = round(value)
+                counts[p] = round(v.varValue or 0.0)
+            if t == self.data.officer_index and self.hold_officers:
+                counts = self.held_counts.copy()
             out.append(counts)
         return out
 

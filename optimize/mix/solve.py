@@ -33,6 +33,7 @@ from optimize.solver import (
     SolveStats,
     Status,
     check_solver_options,
+    run_solver,
     status_explanation,
 )
 
@@ -175,6 +176,14 @@ class _Solver:
         m.set_hours_floor(hours_floor)
         m.set_objective(self.objective)
         greedy = None
+        lp_bound = None
+        if self.objective == "max-hours-freed":
+            # The LP relaxation bounds the hours any plan can free: the gap is measured against it too (the
+            # MIP solver may stop without a bound of its own).
+            relaxed = run_solver(m.prob, solver=solver, time_limit=max(1.0, 0.2 * time_limit), gap_rel=gap_rel,
+                                 mip=False)
+            if relaxed.status == Status.OPTIMAL:
+                lp_bound = m.value(m.hours)
         if self.objective == "max-hours-freed" and budget is not None and self.hold and hours_floor is None:
             greedy = self._greedy(budget)
             warm_start = m.warm_start_from(greedy[1]) or warm_start
@@ -182,10 +191,12 @@ class _Solver:
                         warm_start=warm_start)
         if greedy is not None and (not stats.status.has_plan or m.value(m.hours) < greedy[0] - _EPS):
             # The solver found nothing better than the hand-built plan in its time: keep that plan.
-            bound = stats.best_bound if stats.status.has_plan else None
             m.warm_start_from(greedy[1])
-            stats = SolveStats(Status.FEASIBLE, greedy[0], bound, None, stats.solve_seconds, stats.solver,
-                               stats.message)
+            stats = SolveStats(Status.FEASIBLE, greedy[0], stats.best_bound if stats.status.has_plan else None,
+                               None, stats.solve_seconds, stats.solver, stats.message)
+        if self.objective == "max-hours-freed" and lp_bound is not None and stats.status.has_plan:
+            known = [b for b in (stats.best_bound, lp_bound) if b is not None and math.isfinite(b)]
+            stats = replace(stats, best_bound=min(known))
         if not stats.status.has_plan:
             return stats, None
         model_hours = m.value(m.hours)
