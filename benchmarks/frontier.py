@@ -76,7 +76,7 @@ def milwaukee_baseline(mid):
     import optimize as opt
 
     d = scenario_to_dict(mid, base=mid.path.parent)
-    d["data"] = {"calls": str(MILWAUKEE), "exclude_categories": ["self_initiated", "admin"], "tz": "America/Chicago"}
+    d["data"] = {"calls": str(MILWAUKEE), "exclude_categories": ["self_initiated", "admin"], "timezone": "America/Chicago"}
     d["name"] = "Milwaukee: officers only"
     first = scenario_from_dict(d, MILWAUKEE.parent / "benchmark.toml")
     demand = build_demand(first, load_calls(first))

@@ -7,8 +7,8 @@ caller can cancel, and can write the plan back as a scenario (shift blocks and r
 `coplan simulate` runs it.
 
 Costs agree with planner.costs: a shift pattern's unit costs people x relief factor x loaded cost per
-8-hour post of the week it covers (weekly hours / 56), and a vehicle's overhead per 168 unit-hours a
-week, so an optimised plan and its simulation are priced the same way.
+8-hour post of the week it covers (weekly hours / 56), and each vehicle on the street at the type's busiest
+hour its overhead, so an optimised plan and its simulation are priced the same way.
 
 Simulation-corrected plans follow Feldman, Mandelbaum, Massey & Whitt (2008), "Staffing of
 time-varying queues to achieve time-stable performance": simulate the plan, raise the requirement by a
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 import optimize as opt
 from planner.costs import POST_HOURS_PER_WEEK, staffing_table
@@ -40,7 +39,10 @@ from planner.scenario import (
     scenario_to_dict,
 )
 
-HOURS_PER_WEEK = 168.0
+# Officer hours freed has one definition, planner.simulate's (the officer time the calls civilian units answered
+# would have taken, plus repeat calls avoided, minus backup; never calls nobody answered): the simulation check,
+# the comparison and the reports all use it. Imported here for the optimiser's callers.
+from planner.simulate import officer_minutes_per_call, simulated_hours_freed  # noqa: F401
 
 
 @dataclass
@@ -196,8 +198,8 @@ def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
         kinds.append(opt.ResponderType(
             name=t, patterns=patterns,
             people_per_unit=r.people_per_unit, relief_factor=r.relief_factor, cost_per_person=r.cost_per_person,
-            # One vehicle serves a unit around the clock: its overhead per 56-hour post is a third of it.
-            overhead_per_unit=r.overhead_per_unit * POST_HOURS_PER_WEEK / HOURS_PER_WEEK,
+            # Overhead is per vehicle at the busiest hour, as the cost model counts it (planner.costs).
+            overhead_per_unit=0.0, overhead_per_vehicle=r.overhead_per_unit,
             min_on_duty=np.ceil(min_on).astype(int) if min_on.any() else None,
             max_headcount=r.max_headcount, paid_hours_per_week=POST_HOURS_PER_WEEK,
             max_start_times=max_start_times(scenario, t),
@@ -348,31 +350,6 @@ def _simulate_frontier(out: PlanResult, demand: Demand, replications: int, horiz
         run = yield from simulate(plan, sim_demand, replications=replications, horizon_days=horizon_days)
         out.pareto_simulated[point.budget] = {k2: round(v, 1)
                                               for k2, v in simulated_hours_freed(run, plan, sim_demand).items()}
-
-
-def officer_minutes_per_call(scenario: Scenario, demand: Demand) -> dict[str, float]:
-    """Officer busy minutes one call of each category takes (travel + time on scene, times units sent)."""
-    r = scenario.responders[FALLBACK_TYPE]
-    return {c: float((r.travel_minutes + demand.on_scene_minutes[c]) * demand.mean_units(c)) for c in demand.categories}
-
-
-def simulated_hours_freed(run, scenario: Scenario, demand: Demand) -> dict[str, float]:
-    """Officer hours freed a year in a simulation, with its 95% interval over replications: the officer time
-    that the calls civilian units answered would have taken (never a drop caused by calls nobody answered)."""
-    import simulation as sim
-
-    minutes = officer_minutes_per_call(scenario, demand)
-    rec = run.records
-    window = (run.horizon_days - run.warmup_days) * 1440.0
-    per_year = opt.WEEKS_PER_YEAR * 10080.0 / window
-    values = []
-    for k in range(run.replications):
-        rows = rec[(rec["replication"] == k) & rec["type_sent"].astype(str).isin(scenario.civilian_types)] \
-            if len(rec) else rec
-        cats = rows["category"].astype(str) if len(rows) else pd.Series([], dtype=str)
-        values.append(float(cats.map(minutes).astype(float).fillna(0.0).sum()) / 60.0 * per_year)
-    summary = sim.summarise([{"hours": v} for v in values]).loc["hours"]
-    return {"mean": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"])}
 
 
 def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -> dict[str, np.ndarray]:

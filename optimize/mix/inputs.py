@@ -25,9 +25,14 @@ class ResponderType(UnitType):
 
     target: ServiceTarget
     mean_service_minutes: float | None = None  # busy time per call for Erlang C; default: demand-weighted mean
+    # Vehicle and kit a year for each unit on the street at the type's busiest hour (as the cost model prices it).
+    overhead_per_vehicle: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not math.isfinite(self.overhead_per_vehicle) or self.overhead_per_vehicle < 0:
+            raise OptimizeError(f"type {self.name!r}: overhead_per_vehicle is {self.overhead_per_vehicle!r}, but it "
+                                f"must be a finite amount >= 0")
         if not isinstance(self.target, ServiceTarget):
             raise OptimizeError(f"type {self.name!r}: target is {self.target!r}, but it must be a ServiceTarget")
         if self.mean_service_minutes is not None and (
@@ -218,6 +223,11 @@ class MixInput:
     def bins_per_year(self) -> float:
         """Hours in one bin times weeks per year: turns a per-hour rate in a bin into a yearly count."""
         return self.bin_minutes / 60 * self.weeks_per_year
+
+    def cheapest_unit(self, t: int) -> float:
+        """Annual cost of the cheapest single unit of type t: its cheapest pattern and one vehicle."""
+        costs = self.types[t].pattern_costs()
+        return float(costs.min()) + self.types[t].overhead_per_vehicle if costs.size else math.inf
 
     def eligible(self, c: int, t: int) -> bool:
         """True if civilian type t may take some of category c's calls."""

@@ -172,6 +172,14 @@ class MixModel:
             t: pulp.lpSum(float(self.pattern_costs[t][p] / self.money) * v for p, v in self.x[t].items())
             for t in range(n_types)
         }
+        # Vehicles: one per unit on the street at the type's busiest hour (the cost model's count).
+        self.vehicles: dict[int, pulp.LpVariable] = {}
+        for t, kind in enumerate(d.types):
+            if kind.overhead_per_vehicle > 0 and self.x[t]:
+                v = self.vehicles[t] = prob.add_variable(f"vehicles_{t}", 0, None, cat=pulp.LpInteger)
+                for i in range(n_bins):
+                    prob += v >= self.on_duty[t, i], f"vehicles_{t}_{i}"
+                self.staff_cost[t] = self.staff_cost[t] + float(kind.overhead_per_vehicle / self.money) * v
         self.civilian_cost = pulp.lpSum(self.staff_cost[t] for t in civilian_indices(d))
         base_down = float(yearly * (d.arrival_rate.sum(axis=1) * d.downstream_cost[:, officer]).sum()) / self.money
         self.downstream = base_down + pulp.lpSum(a * v for a, v in self.down_terms)
@@ -239,7 +247,7 @@ class MixModel:
         """Most units of civilian type t the budget pays for (None: no budget)."""
         if budget is None or not self.x[t]:
             return None
-        cheapest = min(float(self.pattern_costs[t][p]) for p in self.x[t])
+        cheapest = min(float(self.pattern_costs[t][p]) for p in self.x[t]) + self.data.types[t].overhead_per_vehicle
         return None if cheapest <= 0 else int(math.floor(budget / cheapest + 1e-9))
 
     def warm_start_from(self, counts: dict[int, np.ndarray]) -> bool:
@@ -259,6 +267,8 @@ class MixModel:
             for minute, chosen in self.starts.get(t, {}).items():
                 chosen.varValue = 1.0 if minute in used else 0.0
             on_duty = per_pattern @ self.cover[t]
+            if t in self.vehicles:
+                self.vehicles[t].varValue = float(on_duty.max(initial=0))
             for i in range(self.data.n_bins):
                 for j, piece in enumerate(self.u.get((t, i), [])):
                     piece.varValue = 1.0 if j < on_duty[i] else 0.0

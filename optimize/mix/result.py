@@ -138,7 +138,8 @@ def plan_result(data: MixInput, counts: list[np.ndarray], cover: list[np.ndarray
         units_by_pattern[kind.name] = {kind.patterns[q].name: int(counts[t][q]) for q in np.flatnonzero(counts[t])}
         units_by_type[kind.name] = int(counts[t].sum())
         headcount[kind.name] = units_by_type[kind.name] * kind.people_per_unit * kind.relief_factor
-        cost[kind.name] = float(counts[t] @ pattern_costs[t])
+        cost[kind.name] = float(counts[t] @ pattern_costs[t]) + kind.overhead_per_vehicle * float(
+            on_duty[kind.name].max(initial=0))
         if t == officer:
             load[kind.name] = p.officer_load
             extra = np.zeros(d.n_bins) if officer_extra is None else officer_extra

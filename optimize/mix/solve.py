@@ -65,9 +65,9 @@ def _ceilings(data: MixInput, budget: float | None) -> dict[int, int | None]:
     for t in civilian_indices(data):
         kind = data.types[t]
         limits = [kind.max_units()] if kind.max_units() is not None else []
-        costs = kind.pattern_costs()
-        if budget is not None and costs.size and costs.min() > 0:
-            limits.append(int(math.floor(budget / float(costs.min()) + 1e-9)))
+        cheapest = data.cheapest_unit(t)
+        if budget is not None and 0 < cheapest < math.inf:
+            limits.append(int(math.floor(budget / cheapest + 1e-9)))
         floor = 0 if kind.min_on_duty is None else int(np.max(kind.min_on_duty))
         out[t] = max(floor, min(limits)) if limits else None
     return out
@@ -278,8 +278,7 @@ def _why_none(data: MixInput, model: MixModel, result: MixResult, budget: float 
         if not any(data.eligible(c, t) and data.arrival_rate[c].sum() > 0 for c in range(len(data.categories))):
             out[kind.name] = "no call is eligible for it in the policy (every eligible share is 0)"
             continue
-        costs = kind.pattern_costs()
-        cheapest = float(costs.min()) if costs.size else math.inf
+        cheapest = data.cheapest_unit(t)
         if budget is not None and result.objective_name == "max-hours-freed":
             spent = sum((result.annual_cost_by_type or {}).get(data.types[s].name, 0.0) for s in civilian_indices(data))
             if cheapest > budget + _EPS:
@@ -318,8 +317,10 @@ def greedy_plan(model: MixModel, budget: float, by_ratio: bool) -> dict[int, np.
             depth = gains.shape[1]
             nxt = np.where(on_duty[t] < depth, gains[np.arange(d.n_bins), np.minimum(on_duty[t], depth - 1)], 0.0)
             used = {kind.patterns[p].start_minute for p in np.flatnonzero(counts[t])}
+            peak = int(on_duty[t].max(initial=0))
             for p in model.x[t]:
-                cost = float(model.pattern_costs[t][p])
+                raised = int((on_duty[t] + model.cover[t][p]).max(initial=0)) - peak
+                cost = float(model.pattern_costs[t][p]) + kind.overhead_per_vehicle * raised
                 if cost > left + 1e-6:
                     continue
                 pattern = kind.patterns[p]
