@@ -1,8 +1,15 @@
 """Import a calls-for-service export into the canonical call table, accounting for every row.
 
-Every data row of the file ends up either in a call (several rows sharing an incident number become one
-call with a unit count) or in the rejects table with its row number, column, value and reason. Row
-numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
+Every data row of the file ends up in a call (several rows sharing an incident number become one call
+with a unit count), in the rejects table with its row number, column, value and reason, or - in a file
+of several agencies - set aside as another agency's call, counted per agency:
+rows read = rows imported + rows rejected + rows set aside (checked at the end of every import).
+Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
+
+Which column is which is found from what the columns hold as well as their names (`detect`): a time
+column must hold date-times in most rows, the received time is the earliest step of a chain of
+timestamps, a date with a placeholder time is read with a separate time-of-day column; each choice keeps
+its reason and the runner-up, for the user to check.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ import csv
 import datetime as dt
 import gzip
 import io
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +28,17 @@ import pandas as pd
 import pyarrow as pa
 
 from planner.errors import ImportFailed
-from planner.mapping import Mapping, detect_columns
+from planner.mapping import (
+    TIME_FIELDS,
+    Mapping,
+    call_type_columns,
+    column_names,
+    detect_columns,
+    is_clear_word,
+    is_field_name,
+    time_role,
+    time_stem,
+)
 from planner.taxonomy import Taxonomy, default_taxonomy, outcome_hints
 
 REJECT_COLUMNS = ["source_row", "column", "value", "reason"]
@@ -49,19 +67,43 @@ class RawTable:
     delimiter: str | None = None
 
 
+@dataclass(frozen=True)
+class ColumnChoice:
+    """Why a column was taken for a field, and the column that came next (and why it lost)."""
+
+    field: str
+    column: str
+    why: str
+    runner_up: str | None = None
+    runner_up_why: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"field": self.field, "column": self.column, "why": self.why, "runner_up": self.runner_up,
+                "runner_up_why": self.runner_up_why}
+
+
 @dataclass
 class ImportResult:
-    """Calls, rejects and what the import did, for the data-quality page and the CLI."""
+    """Calls, rejects and what the import did, for the data-quality page and the CLI.
+
+    Every row read is accounted for: rows_read = rows_imported + rows_rejected + rows_set_aside, where
+    rows_imported = calls_imported + rows_merged and the rows set aside are other agencies' calls in a
+    multi-agency file (counted per agency, neither rejected nor dropped).
+    """
 
     calls: pd.DataFrame
     rejects: pd.DataFrame
     rows_read: int
     rows_merged: int                 # rows folded into another row's call (extra units of one incident)
     mapping: Mapping                 # the mapping actually used (detected columns with overrides applied)
-    detected: dict[str, str]
+    detected: dict[str, str | list[str]]
     notes: list[str] = field(default_factory=list)
     source: Path | None = None
     timezone: str | None = None
+    set_aside: dict[str, int] = field(default_factory=dict)    # rows of agencies not kept, by agency value
+    agencies: dict[str, int] = field(default_factory=dict)     # rows per value of the agency column
+    column_choices: list[ColumnChoice] = field(default_factory=list)
+    not_times: dict[str, str] = field(default_factory=dict)   # columns named like times that hold none, why
 
     @property
     def calls_imported(self) -> int:
@@ -72,14 +114,27 @@ class ImportResult:
         return len(self.rejects)
 
     @property
+    def rows_set_aside(self) -> int:
+        return int(sum(self.set_aside.values()))
+
+    @property
     def rows_imported(self) -> int:
-        return self.rows_read - self.rows_rejected
+        return self.rows_read - self.rows_rejected - self.rows_set_aside
 
     def rejections(self) -> dict[str, int]:
         """Rejected rows counted by reason, largest first."""
         if self.rejects.empty:
             return {}
         return {str(k): int(v) for k, v in self.rejects["reason"].value_counts().items()}
+
+    def check_accounting(self) -> None:
+        """Every row read is a call, a further unit of one, rejected or set aside: raise if not (a bug)."""
+        parts = self.calls_imported + self.rows_merged + self.rows_rejected + self.rows_set_aside
+        if parts != self.rows_read:
+            raise RuntimeError(
+                f"{self.source}: rows do not add up: {self.rows_read} read, but {self.calls_imported} calls + "
+                f"{self.rows_merged} extra units + {self.rows_rejected} rejected + {self.rows_set_aside} set aside "
+                f"= {parts}")
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -117,6 +172,24 @@ def _open_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+# Byte-order marks of the Unicode encodings Excel and other tools save text in ("Unicode Text" is UTF-16 LE).
+# UTF-32 LE first: its mark begins with UTF-16 LE's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _unicode_bom_to_utf8(data: bytes, path: Path) -> bytes:
+    """UTF-16 or UTF-32 text with a byte-order mark, re-encoded as UTF-8; other bytes unchanged."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding).encode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ImportFailed(f"{path}: not readable as {encoding.upper()} text, though it starts like it "
+                                   f"(byte {e.start}: {e.reason})") from None
+    return data
+
+
 def _dedupe(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -132,7 +205,7 @@ def _dedupe(names: list[str]) -> list[str]:
 
 
 def _read_csv(path: Path) -> RawTable:
-    data = _open_bytes(path)
+    data = _unicode_bom_to_utf8(_open_bytes(path), path)
     if not data.strip():
         raise ImportFailed(f"{path}: the file is empty")
     if data.count(b"\x00", 0, 4096) > 64:
@@ -145,7 +218,8 @@ def _read_csv(path: Path) -> RawTable:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text_head = data[:65536].decode(encoding, errors="replace")
-    first_line = text_head.splitlines()[0] if text_head.splitlines() else ""
+    # Only CR and LF end a line in a CSV (str.splitlines would also split at form feeds and the like).
+    first_line = re.split(r"\r\n|\r|\n", text_head, maxsplit=1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] == 0:
@@ -503,17 +577,340 @@ def localise(naive: pd.Series, has_offset: pd.Series, tz: str | None, notes: lis
     return out
 
 
+# --------------------------------------------------------------------------------------------- detection
+# A time column must hold times in most of its values: numbers of seconds, IDs and durations are not times.
+DETECT_SAMPLE_ROWS = 2000
+MOST = 0.5
+# A date-time column whose time part is midnight this often is a date (the time part is a placeholder).
+PLACEHOLDER_MIDNIGHT_SHARE = 0.95
+# A column of H:MM values nearly all before 06:00 holds durations, not times of day (with enough values).
+CLOCK_LATE_SHARE = 0.25
+
+_NUMBER_RX = r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$"
+_DATE_RX = r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+_TIMEISH_RX = _DATE_RX + r"|\d{1,2}:\d{2}"
+_RECEIVED_RANK = {"received": 4, "generic": 3, "occurred": 2, None: 1}
+_ROLE_WORDS = {"received": "a received / created / start time", "generic": "a date or time",
+               "occurred": "the time an offence occurred", None: "no step of a call",
+               "dispatched": "a dispatch time", "arrived": "an arrival / on-scene time",
+               "cleared": "a clear / close / departure time"}
+
+
+@dataclass
+class _Column:
+    """What a column holds, from a sample of its rows."""
+
+    name: str
+    role: str | None
+    present: int = 0
+    numeric: float = 0.0
+    datetimes: float = 0.0          # share of present values that are date-times
+    midnight: float = 0.0           # share of those at exactly midnight
+    written_times: float = 0.0      # share of present values with a time written in them ('12:00:00 AM')
+    clocks: float = 0.0             # share of present values that are times of day ('22:17')
+    late: float = 1.0               # share of the clocks at or after 06:00
+    wall: np.ndarray | None = None  # int64 ns of the date-times on the sample rows (NaT = min int64)
+    secs: np.ndarray | None = None  # seconds after midnight of the clocks (NaN where none)
+    kind: str | None = None         # "datetime", "date", "clock" or None
+    why_not: str = ""
+
+    def describe(self) -> str:
+        if self.kind in ("datetime", "date"):
+            return f"date-times in {self.datetimes:.0%} of rows"
+        if self.kind == "clock":
+            return f"times of day in {self.clocks + self.datetimes:.0%} of rows"
+        return self.why_not or "not times"
+
+
+@dataclass
+class Detection:
+    """Columns found in an export, with the reasons (and the runner-up) for each choice."""
+
+    columns: dict[str, str | list[str]]
+    choices: list[ColumnChoice]
+    ignored: list[tuple[str, str]]          # columns named like times that hold no times, and why
+    agencies: dict[str, int]                # rows per value of the agency column (empty without one)
+
+
+def _profile_columns(frame: pd.DataFrame, date_order: str) -> dict[str, _Column]:
+    """Profile every column on the same evenly spaced sample of rows (a few thousand, whatever the size)."""
+    n = len(frame)
+    rows = np.unique(np.linspace(0, n - 1, min(n, DETECT_SAMPLE_ROWS)).astype(np.int64)) if n else np.array([], int)
+    sample = frame.iloc[rows]
+    out: dict[str, _Column] = {}
+    for name in frame.columns:
+        col = _Column(name=name, role=time_role(name))
+        out[name] = col
+        s = sample[name].astype("string[pyarrow]").str.strip()
+        s = s.where(s != "", pd.NA)
+        present = s.notna().to_numpy(dtype=bool)
+        col.present = int(present.sum())
+        if not col.present:
+            col.why_not = "blank in every sampled row"
+            continue
+        col.numeric = float(s.str.contains(_NUMBER_RX, regex=True).fillna(False).to_numpy(dtype=bool).sum()
+                            / col.present)
+        col.written_times = float(s.str.contains(":", regex=False).fillna(False).to_numpy(dtype=bool).sum()
+                                  / col.present)
+        if col.numeric >= MOST:
+            col.why_not = f"numbers in {col.numeric:.0%} of rows (seconds, durations or IDs), not times"
+            continue
+        timeish = s.str.contains(_TIMEISH_RX, regex=True).fillna(False).to_numpy(dtype=bool)
+        if timeish.sum() < MOST * col.present:
+            col.why_not = f"dates or times in only {timeish.sum() / col.present:.0%} of rows"
+            continue
+        if s.str.contains(_DATE_RX, regex=True).fillna(False).to_numpy(dtype=bool).any():
+            naive, _off = parse_datetimes(s, date_order)
+        else:   # times of day only ('22:17'): no date formats to try
+            naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        wall = naive.to_numpy(dtype="datetime64[ns]").view("int64")
+        got = ~np.isnat(naive.to_numpy(dtype="datetime64[ns]"))
+        col.wall = np.where(got, wall, np.iinfo(np.int64).min)
+        col.datetimes = float(got.sum() / col.present)
+        if got.any():
+            col.midnight = float((np.mod(wall[got], _DAY_NS) == 0).mean())
+        rest = s.where(~pd.Series(got, index=s.index) & s.str.contains(":", regex=False).fillna(False))
+        secs = parse_clock(rest).to_numpy()
+        is_clock = ~np.isnan(secs)
+        col.secs = secs
+        col.clocks = float(is_clock.sum() / col.present)
+        if is_clock.any():
+            col.late = float((secs[is_clock] >= 6 * 3600).mean())
+        if col.datetimes >= MOST:
+            col.kind = "date" if col.midnight >= PLACEHOLDER_MIDNIGHT_SHARE else "datetime"
+        elif col.datetimes + col.clocks >= MOST and col.clocks > 0:
+            if is_clock.sum() >= 20 and col.late < CLOCK_LATE_SHARE:
+                col.why_not = (f"H:MM values nearly all before 06:00 ({1 - col.late:.0%}): durations, "
+                               "not times of day")
+            else:
+                col.kind = "clock"
+        else:
+            col.why_not = f"date-times in only {col.datetimes + col.clocks:.0%} of rows"
+    return out
+
+
+def _earlier_share(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of rows with both times known where a is at or before b."""
+    nat = np.iinfo(np.int64).min
+    both = (a != nat) & (b != nat)
+    return float((a[both] <= b[both]).mean()) if both.any() else 0.5
+
+
+@dataclass
+class _Candidate:
+    label: str                      # column name, or "Date + Time" for a split time
+    columns: tuple[str, ...]
+    rank: int
+    wall: np.ndarray
+    why: str
+    full: bool = True               # one date-time column (not a date and a time of day)
+
+
+def _received_candidates(cols: dict[str, _Column]) -> list[_Candidate]:
+    out = []
+    for c in cols.values():
+        if c.role is None and is_field_name(c.name):
+            continue   # a column named like another field ('Type', 'Incident') is that field, whatever it holds
+        if c.kind == "datetime" and c.role in _RECEIVED_RANK:
+            out.append(_Candidate(c.name, (c.name,), _RECEIVED_RANK[c.role], c.wall,
+                                  f"{c.describe()}; named like {_ROLE_WORDS[c.role]}"))
+    dates = [c for c in cols.values() if c.kind == "date" and c.role in _RECEIVED_RANK]
+    clocks = [c for c in cols.values() if c.kind == "clock" and c.role in ("received", "generic", None)]
+    for d in dates:
+        mates = [k for k in clocks if time_stem(k.name) == time_stem(d.name)]
+        if not mates and len(dates) == 1 and len(clocks) == 1:
+            mates = clocks
+        for k in mates[:1]:
+            day = d.wall - np.mod(d.wall, _DAY_NS)
+            wall = np.where((d.wall != np.iinfo(np.int64).min) & ~np.isnan(k.secs),
+                            day + np.nan_to_num(k.secs * 1e9).astype(np.int64), np.iinfo(np.int64).min)
+            placeholder = ("its time part is always midnight, a placeholder" if d.written_times >= MOST else
+                           "no time of day")
+            rank = max(_RECEIVED_RANK[d.role], _RECEIVED_RANK.get(k.role, 1))
+            out.append(_Candidate(f"{d.name} + {k.name}", (d.name, k.name), rank, wall,
+                                  f"'{d.name}' holds dates ({placeholder}) and '{k.name}' the time of day "
+                                  f"({k.describe()}); read as one", full=False))
+    return out
+
+
+def _choose_received(cols: dict[str, _Column]) -> tuple[_Candidate | None, ColumnChoice | None]:
+    cands = _received_candidates(cols)
+    if not cands:
+        return None, None
+    best_rank = max(c.rank for c in cands)
+    top = [c for c in cands if c.rank == best_rank]
+    # In a chain of timestamps the call came in at the earliest step.
+    score = {}
+    for c in top:
+        others = [o for o in top if o is not c and o.columns != c.columns]
+        score[c.label] = np.mean([_earlier_share(c.wall, o.wall) for o in others]) if others else 1.0
+    known = {c.label: int((c.wall != np.iinfo(np.int64).min).sum()) for c in cands}
+    order = sorted(cands, key=lambda c: (-c.rank, -score.get(c.label, 0), -known[c.label], not c.full))
+    chosen = order[0]
+    why = chosen.why
+    runner = order[1] if len(order) > 1 else None
+    runner_why = None
+    if runner is not None:
+        if runner.rank == chosen.rank:
+            first = _earlier_share(chosen.wall, runner.wall)
+            later = 1 - _earlier_share(runner.wall, chosen.wall)
+            why += f"; the earliest step of the chain (at or before '{runner.label}' in {first:.0%} of rows)"
+            runner_why = (f"{runner.why}; later than '{chosen.label}' in {later:.0%} of rows" if later > 0 else
+                          f"{runner.why}; never earlier than '{chosen.label}'")
+        else:
+            runner_why = f"{runner.why}; less like the time a call came in"
+    return chosen, ColumnChoice("received_at", chosen.label, why, runner.label if runner else None, runner_why)
+
+
+def _choose_step(cols: dict[str, _Column], step: str, used: set[str]) -> ColumnChoice | None:
+    cands = [c for c in cols.values() if c.role == step and c.kind in ("datetime", "clock") and c.name not in used]
+    if not cands:
+        return None
+
+    def wall(c: _Column) -> np.ndarray:
+        if c.kind == "datetime" and c.wall is not None:
+            return c.wall
+        return np.where(np.isnan(c.secs), np.iinfo(np.int64).min, np.nan_to_num(c.secs * 1e9).astype(np.int64))
+
+    def key(c: _Column) -> tuple:
+        words = 1 if step == "cleared" and is_clear_word(c.name) else 0
+        earliest = np.mean([_earlier_share(wall(c), wall(o)) for o in cands if o is not c]) if len(cands) > 1 else 1
+        return (-words, c.kind != "datetime", -earliest, -c.present)
+
+    order = sorted(cands, key=key)
+    chosen = order[0]
+    why = f"{chosen.describe()}; named like {_ROLE_WORDS[step]}"
+    runner = order[1] if len(order) > 1 else None
+    runner_why = None
+    if runner is not None:
+        runner_why = f"{runner.describe()}; named like {_ROLE_WORDS[step]}"
+        if step == "cleared" and is_clear_word(chosen.name) and not is_clear_word(runner.name):
+            runner_why += " (the incident closed, which can be long after the units cleared)"
+        else:
+            runner_why += f"; later than '{chosen.name}' or a time of day only"
+    return ColumnChoice(f"{step}_at", chosen.name, why,
+                        runner.name if runner else None, runner_why)
+
+
+def agency_discipline(value: str) -> str | None:
+    """police, sheriff, fire or ems for a value of an agency column ('APD', 'Fire', 'EMS', 'SO'), else None."""
+    squash = re.sub(r"[^A-Z0-9]", "", str(value).upper())
+    if not squash:
+        return None
+    if "SHERIF" in squash or squash in ("SO", "SHERIFFSOFFICE") or re.fullmatch(r"[A-Z]{1,4}SO", squash):
+        return "sheriff"
+    if "POLICE" in squash or squash in ("P", "PD", "POL", "LAW", "LE", "LAWENFORCEMENT") or \
+            re.fullmatch(r"[A-Z]{1,4}PD", squash):
+        return "police"
+    if "FIRE" in squash or squash in ("F", "FD") or re.fullmatch(r"[A-Z]{1,4}FD", squash):
+        return "fire"
+    if squash in ("E", "M", "EMS", "MED", "MEDICAL", "AMB") or "EMS" in squash or "MEDIC" in squash or \
+            "AMBULANCE" in squash:
+        return "ems"
+    return None
+
+
+def _agency_counts(values: pd.Series) -> dict[str, int]:
+    v = values.astype("string").str.strip().fillna("")
+    return {str(k): int(c) for k, c in v.value_counts().items()}
+
+
+def _is_agency_column(values: pd.Series) -> bool:
+    counts = _agency_counts(values)
+    named = [k for k in counts if k]
+    return 0 < len(named) <= 50 and any(agency_discipline(k) for k in named)
+
+
+def default_agencies(counts: dict[str, int]) -> tuple[str, ...]:
+    """The agency values whose calls are kept unless the mapping says otherwise: the police ones; where
+    there are none, the sheriff's; where neither is recognised, all of them."""
+    named = [k for k in counts if k]
+    for discipline in ("police", "sheriff"):
+        kept = tuple(k for k in named if agency_discipline(k) == discipline)
+        if kept:
+            return kept
+    return tuple(named)
+
+
+def detect(frame: pd.DataFrame, date_order: str = "auto") -> Detection:
+    """Find the columns of an export from what they hold as well as what they are called.
+
+    A time column must parse as date-times (or times of day) in most sampled rows; of several received-time
+    candidates the earliest step of the chain wins; a date column whose time part is a placeholder is read
+    with a separate time-of-day column. Other fields are found by name, with a check of their content.
+    """
+    headers = list(frame.columns)
+    cols = _profile_columns(frame, date_order)
+    found: dict[str, str | list[str]] = {}
+    choices: list[ColumnChoice] = []
+    received, choice = _choose_received(cols)
+    used: set[str] = set()
+    if received is not None:
+        if received.full:
+            found["received_at"] = received.columns[0]
+        else:
+            found["received_date"], found["received_time"] = received.columns
+        used.update(received.columns)
+        choices.append(choice)
+    else:
+        # Nothing holds date-times: fall back on a column named like a received time (its rows will be
+        # rejected with the reason), so the user sees which column was tried, not a guess at another.
+        named = [c for c in cols.values() if c.role in ("received", "generic") and c.kind in (None, "clock")]
+        dates = [c for c in cols.values() if c.kind == "date" and c.role in _RECEIVED_RANK]
+        if dates:
+            d = max(dates, key=lambda c: _RECEIVED_RANK[c.role])
+            found["received_at"] = d.name
+            used.add(d.name)
+            choices.append(ColumnChoice("received_at", d.name, f"{d.describe()}, but no time of day anywhere: "
+                                        "every call is placed at midnight"))
+        elif named:
+            c = max(named, key=lambda c: _RECEIVED_RANK[c.role])
+            found["received_at"] = c.name
+            used.add(c.name)
+            choices.append(ColumnChoice("received_at", c.name, f"named like {_ROLE_WORDS[c.role]}, though it "
+                                        f"holds {c.describe()}"))
+    for step in ("dispatched", "arrived", "cleared"):
+        ch = _choose_step(cols, step, used)
+        if ch is not None:
+            found[ch.field] = ch.column
+            used.add(ch.column)
+            choices.append(ch)
+    ignored = [(c.name, c.why_not) for c in cols.values()
+               if c.role is not None and c.kind is None and c.name not in used and c.why_not]
+    # Other fields by name, among the columns that are not times.
+    rest = [h for h in headers if h not in used]
+    by_name = detect_columns(rest)
+    several = call_type_columns(rest)
+    for f, col in by_name.items():
+        if f in TIME_FIELDS:
+            continue
+        if f == "agency" and not _is_agency_column(frame[col]):
+            continue
+        found[f] = col
+        if f == "call_type" and several:
+            why = ("several call-type columns: the first non-blank decides" if "final" not in
+                   str(col[0]).lower() else "final and initial call types: the final one decides, the initial "
+                   "one where the final is blank")
+        else:
+            why = "named like " + f.replace("_", " ")
+        choices.append(ColumnChoice(f, ", ".join(column_names(col)), why))
+    agencies = _agency_counts(frame[found["agency"]]) if "agency" in found else {}
+    return Detection(columns=found, choices=choices, ignored=ignored, agencies=agencies)
+
+
 # ---------------------------------------------------------------------------------------------- import
-def resolve_mapping(raw: RawTable, mapping: Mapping | None) -> tuple[Mapping, dict[str, str]]:
+def resolve_mapping(raw: RawTable, mapping: Mapping | None,
+                    detection: Detection | None = None) -> tuple[Mapping, dict[str, str | list[str]], Detection]:
     """Detected columns with the mapping file's columns on top; a named column must exist."""
     headers = list(raw.frame.columns)
-    detected = detect_columns(headers)
     m = mapping or Mapping()
-    for fieldname, col in m.columns.items():
-        if col not in headers:
-            where = f"{m.source}: " if m.source else ""
-            raise ImportFailed(f"{where}columns.{fieldname} = {col!r}: no such column; the file has {headers}")
-    cols = dict(detected)
+    det = detection or detect(raw.frame, m.date_order)
+    for fieldname, value in m.columns.items():
+        for col in column_names(value):
+            if col not in headers:
+                where = f"{m.source}: " if m.source else ""
+                raise ImportFailed(f"{where}columns.{fieldname} = {col!r}: no such column; the file has {headers}")
+    cols = dict(det.columns)
     # An explicit split date/time replaces a detected datetime, and vice versa.
     if "received_at" in m.columns:
         cols.pop("received_date", None)
@@ -521,12 +918,32 @@ def resolve_mapping(raw: RawTable, mapping: Mapping | None) -> tuple[Mapping, di
     if "received_date" in m.columns:
         cols.pop("received_at", None)
     # A column the user named for one field is not also used by detection for another.
-    chosen = set(m.columns.values())
-    cols = {f: c for f, c in cols.items() if c not in chosen}
+    chosen = {c for v in m.columns.values() for c in column_names(v)}
+    cols = {f: v for f, v in cols.items() if not set(column_names(v)) & chosen}
     cols.update(m.columns)
-    from dataclasses import replace
+    return replace(m, columns=cols), dict(det.columns), det
 
-    return replace(m, columns=cols), detected
+
+def column_choices(m: Mapping, det: Detection) -> list[ColumnChoice]:
+    """Why each mapped column is used: the mapping named it, or detection found it (with the runner-up)."""
+    by_field = {c.field: c for c in det.choices}
+    received = by_field.get("received_at")
+    out = []
+    for f, v in m.columns.items():
+        label = ", ".join(column_names(v))
+        if f in ("received_date", "received_time"):
+            if f == "received_time":
+                continue
+            label = f"{v} + {m.columns.get('received_time', '?')}"
+            f = "received_at"
+        detected = by_field.get(f)
+        if f == "received_at" and received is not None and received.column == label:
+            out.append(received)
+        elif detected is not None and detected.column == label:
+            out.append(detected)
+        else:
+            out.append(ColumnChoice(f, label, "named in the mapping"))
+    return out
 
 
 def read_code_table(path: Path) -> dict[str, str]:
@@ -550,7 +967,7 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     m0 = mapping or Mapping()
     say("reading file")
     raw = read_raw(path, m0.sheet)
-    m, detected = resolve_mapping(raw, mapping)
+    m, detected, detection = resolve_mapping(raw, mapping)
     tz = tz or m.timezone
     if tz:
         from planner.mapping import check_timezone
@@ -559,12 +976,21 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     cols = m.columns
     headers = list(raw.frame.columns)
     if "received_at" not in cols and not ("received_date" in cols and "received_time" in cols):
-        raise ImportFailed(f"{path}: no usable time column (looked for a received date/time); the file has "
-                           f"{headers}. Name it in a mapping file: [columns] received_at = \"...\"")
+        raise ImportFailed(f"{path}: no usable time column (looked for a column of date-times named like a "
+                           f"received, created or start time); the file has {headers}. Name it in a mapping "
+                           "file: [columns] received_at = \"...\"")
     if "call_type" not in cols:
         raise ImportFailed(f"{path}: no call type column (looked for call type, nature, problem); the file has "
                            f"{headers}. Name it in a mapping file: [columns] call_type = \"...\"")
     notes: list[str] = []
+    choices = column_choices(m, detection)
+
+    # Several agencies in one file: keep the chosen ones, count the others as set aside (never rejected).
+    agencies: dict[str, int] = {}
+    set_aside: dict[str, int] = {}
+    if "agency" in cols:
+        raw, m, agencies, set_aside = _filter_agencies(raw, m, notes)
+
     f = raw.frame
     n = len(f)
     reject_reason = np.full(n, None, dtype=object)
@@ -581,7 +1007,12 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
             reject_val[mask] = values.iloc[np.flatnonzero(mask)].astype("string").fillna("").to_numpy(dtype=object)
 
     say("parsing times")
-    # Received time.
+    # Received time. Only rows that did not parse are looked at again, for the reason (a million text
+    # comparisons for the rows that did would cost as much as the parse).
+    def blank_at(values: pd.Series, idx: np.ndarray) -> np.ndarray:
+        sub = values.iloc[idx]
+        return (sub.isna() | (sub.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+
     if "received_at" in cols:
         rtext = f[cols["received_at"]]
         naive, off = parse_datetimes(rtext, m.date_order)
@@ -591,17 +1022,34 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
         day, off = parse_datetimes(dtext, m.date_order)
         clock = parse_clock(ttext)
         naive = day.dt.normalize() + pd.to_timedelta(clock, unit="s")
-        rtext = dtext.astype("string").fillna("") + " " + ttext.astype("string").fillna("")
         rcol = f"{cols['received_date']} + {cols['received_time']}"
-        reject(day.notna() & clock.isna() & ttext.notna(), cols["received_time"], ttext, "unreadable time")
-    blank_r = rtext.isna() | (rtext.astype("string").str.strip() == "")
-    reject(blank_r, rcol, rtext, "missing received time")
-    reject(naive.isna(), rcol, rtext, "unreadable date/time")
+        rtext = pd.Series(pd.NA, index=f.index, dtype="string")
+        idx = np.flatnonzero(naive.isna().to_numpy())
+        if len(idx):
+            rtext.iloc[idx] = (dtext.iloc[idx].astype("string").fillna("") + " " +
+                               ttext.iloc[idx].astype("string").fillna("")).str.strip()
+            day_ok = day.iloc[idx].notna().to_numpy()
+            t_blank = np.zeros(n, dtype=bool)
+            t_blank[idx[day_ok & blank_at(ttext, idx)]] = True
+            reject(t_blank, cols["received_time"], ttext, "missing received time")
+            t_bad = np.zeros(n, dtype=bool)
+            t_bad[idx[day_ok]] = True
+            reject(t_bad, cols["received_time"], ttext, "unreadable time")
+    failed = np.flatnonzero(naive.isna().to_numpy())
+    if len(failed):
+        blank_r = np.zeros(n, dtype=bool)
+        blank_r[failed[blank_at(rtext, failed)]] = True
+        reject(blank_r, rcol, rtext, "missing received time")
+        reject(naive.isna(), rcol, rtext, "unreadable date/time")
 
-    # Call type.
-    ctype = f[cols["call_type"]].astype("string").str.strip()
-    ctype = ctype.where(ctype != "", pd.NA)
-    reject(ctype.isna(), cols["call_type"], f[cols["call_type"]], "missing call type")
+    # Call type: of several columns, the first non-blank one decides (final before initial).
+    type_cols = m.column_list("call_type")
+    ctype = None
+    for c in type_cols:
+        v = f[c].astype("string").str.strip()
+        v = v.where(v != "", pd.NA)
+        ctype = v if ctype is None else ctype.fillna(v)
+    reject(ctype.isna(), " / ".join(type_cols), f[type_cols[0]], "missing call type")
 
     # Incident number.
     if "call_id" in cols:
@@ -621,7 +1069,7 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
                            f"Check the column mapping (detected: {m.columns})")
 
     say("normalising")
-    k = f.loc[keep, list(dict.fromkeys(cols.values()))]  # only the mapped columns are carried forward
+    k = f.loc[keep, list(dict.fromkeys(c for v in cols.values() for c in column_names(v)))]  # mapped columns only
     calls = pd.DataFrame({
         "call_id": cid[keep].astype("string"),
         "source_row": raw.source_row[keep],
@@ -713,8 +1161,52 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     if not calls["received_at"].is_monotonic_increasing:
         calls = calls.sort_values(["received_at", "source_row"], kind="stable")
     calls = calls.reset_index(drop=True)
-    return ImportResult(calls=calls, rejects=rejects_df, rows_read=raw.rows_read, rows_merged=merged, mapping=m,
-                        detected=detected, notes=notes, source=path, timezone=tz)
+    result = ImportResult(calls=calls, rejects=rejects_df, rows_read=raw.rows_read, rows_merged=merged, mapping=m,
+                          detected=detected, notes=notes, source=path, timezone=tz, set_aside=set_aside,
+                          agencies=agencies, column_choices=choices, not_times=dict(detection.ignored))
+    result.check_accounting()
+    return result
+
+
+def _filter_agencies(raw: RawTable, m: Mapping, notes: list[str]) -> tuple[RawTable, Mapping, dict[str, int],
+                                                                            dict[str, int]]:
+    """Keep the rows of the agencies the mapping names (by default the police); set the others aside.
+
+    Returns the table of kept rows, the mapping with the agencies kept (so saving it saves the choice), the
+    rows per agency value, and the rows set aside per agency value. Blank agency values are kept when every
+    other row is kept, and set aside (as '(blank)') when some agencies are filtered out.
+    """
+    col = m.columns["agency"]
+    values = raw.frame[col].astype("string").str.strip().fillna("")
+    counts = _agency_counts(values)
+    named = [k for k in counts if k]
+    if m.agencies is not None:
+        wanted = {a.strip().upper() for a in m.agencies}
+        kept = tuple(k for k in named if k.upper() in wanted)
+        missing = sorted(a for a in m.agencies if a.strip().upper() not in {k.upper() for k in named})
+        if missing:
+            notes.append(f"options.agencies names {missing}, not in the agency column '{col}' "
+                         f"(it holds {named[:10]})")
+    else:
+        kept = default_agencies(counts)
+        if named and set(kept) == set(named) and not any(agency_discipline(k) == "police" for k in named):
+            notes.append(f"the agency column '{col}' has no police or sheriff values; all rows are kept "
+                         "(name the agencies to keep in options.agencies)")
+    upper_kept = {k.upper() for k in kept}
+    keep = values.str.upper().isin(upper_kept).to_numpy(dtype=bool, copy=True)
+    filtering = bool((~keep & (values != "").to_numpy(dtype=bool)).any())
+    if not filtering:
+        keep = np.ones(len(values), dtype=bool)
+    m = replace(m, agencies=tuple(kept))
+    if keep.all():
+        return raw, m, counts, {}
+    aside_values = values[~keep].replace("", "(blank)")
+    set_aside = {str(k): int(v) for k, v in aside_values.value_counts().items()}
+    notes.append(f"{int((~keep).sum()):,} rows of other agencies are set aside by the agency filter "
+                 f"({', '.join(f'{k} {v:,}' for k, v in set_aside.items())}); kept: {', '.join(kept) or 'none'}. "
+                 "Change it with options.agencies in a mapping file")
+    frame = raw.frame[keep].reset_index(drop=True)
+    return replace(raw, frame=frame, source_row=raw.source_row[keep]), m, counts, set_aside
 
 
 def _rejects_frame(raw: RawTable, reason: np.ndarray, col: np.ndarray, val: np.ndarray) -> pd.DataFrame:

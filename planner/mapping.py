@@ -1,8 +1,9 @@
 """Column mapping: which column of an agency's export holds which field of the canonical call table.
 
-Detection looks at the header names real CAD exports use; the result is shown to the user and can be
-saved as a mapping file (TOML) that overrides detection from then on. The same file carries the
-import options (time zone, date order, sheet, code table) and the user's own category rules.
+Detection looks at the header names real CAD exports use (and, in `planner.importer.detect`, at what the
+columns hold); the result is shown to the user and can be saved as a mapping file (TOML) that overrides
+detection from then on. The same file carries the import options (time zone, date order, sheet, code
+table, which agencies' calls to keep) and the user's own category rules.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ FIELDS: dict[str, str] = {
     "received_at": "date and time the call was received",
     "received_date": "date the call was received (when date and time are separate columns)",
     "received_time": "time the call was received (when date and time are separate columns)",
-    "call_type": "call type, nature or problem code",
+    "call_type": "call type, nature or problem code (several columns: the first non-blank one decides)",
     "description": "a second call-type or description column",
     "priority": "priority (1 = most urgent)",
     "dispatched_at": "time the first unit was dispatched",
@@ -33,13 +34,17 @@ FIELDS: dict[str, str] = {
     "units": "number of units sent",
     "district": "district, beat, sector or zone",
     "disposition": "disposition, status or clearance",
+    "agency": "agency or discipline (police, fire, EMS, sheriff) in a file of several agencies",
 }
+# Fields that may name several columns (a list in the mapping file).
+MULTI_COLUMN_FIELDS = ("call_type",)
+TIME_FIELDS = ("received_at", "received_date", "received_time", "dispatched_at", "arrived_at", "cleared_at")
 
 # Header names seen in real exports, normalised (lower case, letters and digits only), best first.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "call_id": ("incidentnumber", "incidentno", "incidentid", "incident", "eventnumber", "eventno",
                 "eventid", "event", "callnumber", "callno", "callid", "cadnumber", "cadincidentnumber",
-                "cadid", "masterincidentnumber", "inci_id", "incnum", "id", "objectid"),
+                "cadeventnumber", "cadid", "masterincidentnumber", "inci_id", "incnum", "id", "objectid"),
     "received_at": ("callreceiveddatetime", "receiveddatetime", "calldatetime", "datetimereceived",
                     "receivedtime", "timereceived", "callreceived", "received", "calltime", "incidentdatetime",
                     "eventdatetime", "createdatetime", "createdtime", "createtime", "datetime", "calldate",
@@ -47,12 +52,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "received_date": ("receiveddate", "calldate", "incidentdate", "eventdate", "date"),
     "received_time": ("receivedtime", "calltime", "incidenttime", "eventtime", "time"),
     "call_type": ("calltype", "calltypecode", "typecode", "natureofcall", "nature", "problem", "problemtype",
-                  "incidenttype", "eventtype", "type", "callreason", "reason", "initialcalltype",
-                  "finalcalltype", "calldescription", "callcode", "naturecode", "incidentcode", "code",
-                  "description"),
-    "description": ("calltypedescription", "typedescription", "description", "calldescription",
-                    "finalcalltype", "narrative"),
-    "priority": ("priority", "callpriority", "prioritylevel", "initialpriority", "pri"),
+                  "incidenttype", "eventtype", "type", "callreason", "reason", "reasonfordispatch",
+                  "calldescription", "callcode", "naturecode", "incidentcode", "code", "description"),
+    "description": ("calltypedescription", "typedescription", "description", "calldescription", "narrative"),
+    "priority": ("priority", "callpriority", "prioritylevel", "initialpriority", "prioritynumber", "pri"),
     "dispatched_at": ("dispatchdatetime", "dispatcheddatetime", "dispatchtime", "dispatchedtime", "dispatched",
                       "timedispatched", "dispatch", "assignedtime"),
     "arrived_at": ("arriveddatetime", "arrivaltime", "arrivedtime", "arrived", "timearrived", "onscenetime",
@@ -64,12 +67,90 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "district": ("district", "beat", "sector", "zone", "precinct", "area", "policedistrict", "reportingarea"),
     "disposition": ("disposition", "finaldisposition", "dispositioncode", "clearance", "clearancecode",
                     "status", "callstatus", "outcome", "closecode"),
+    "agency": ("agency", "agencytype", "agencycode", "agencyname", "discipline", "respondingagency",
+               "primaryagency", "servicetype", "service", "department", "dept"),
 }
+
+# What a header says about a time column: which step of the call it records. Checked in this order on the
+# normalised name, so 'Time_To_Dispatch' (a duration) is never a dispatch time and 'TimeFirstCallCleared'
+# is a clear time, not a received one.
+_TIME_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("duration", re.compile(r"timeto|total|elapsed|duration|minute|mins$|seconds?$|secs$|delay|interval|"
+                            r"responsetime|traveltime|birth|dob$|year$|month$|weekday|dayofweek|hour$")),
+    ("cleared", re.compile(r"clear|close|complete|available|inservice|depart|finish|endtime|enddate|timeend")),
+    ("arrived", re.compile(r"arriv|onscene|atscene|onlocation|atlocation")),
+    ("enroute", re.compile(r"enroute|responding|enrt")),
+    ("dispatched", re.compile(r"dispatch|disp(?!o)|assign|notif")),
+    ("received", re.compile(r"receiv|rcvd|recd|create|entry|entered|start|open|queue|origin|calldate|calltime|"
+                            r"responsedate|pickup")),
+    ("occurred", re.compile(r"occur|offen[cs]e|crime")),
+    ("generic", re.compile(r"date|time|timestamp|when|dt$|tm$")),
+)
+# Among clear-time names, the unit going back in service beats the incident being closed (often hours later).
+_CLEAR_WORDS = re.compile(r"clear|available|inservice|depart")
+
+# Several call-type columns: final beats initial; numbered reasons in their order.
+_FINAL = re.compile(r"final|ending|closing|actual")
+_INITIAL = re.compile(r"initial|original|orig|starting|first")
+_TYPE_WORDS = re.compile(r"calltype|type|nature|problem|reason|complaint")
+_NUMBERED = re.compile(r"^(reason|reasonfordispatch|reasonforcall|nature|calltype|type|problem|complaint)(\d{1,2})$")
 
 
 def normalise_header(name: str) -> str:
     """Lower-case a header and keep letters and digits, so 'Call Type' and 'CALL_TYPE' compare equal."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower().lstrip("\ufeff"))
+
+
+def time_role(header: str) -> str | None:
+    """The step of a call a header names: received, dispatched, enroute, arrived, cleared, occurred,
+    generic (a bare 'Date' or 'Time'), duration (not a time of day), or None."""
+    norm = normalise_header(header)
+    for role, rx in _TIME_ROLES:
+        if rx.search(norm):
+            return role
+    return None
+
+
+def is_field_name(header: str) -> bool:
+    """Whether a header is exactly a name real exports use for a field other than a time ('Type', 'Unit')."""
+    norm = normalise_header(header)
+    return any(norm in syns for f, syns in _SYNONYMS.items() if f not in TIME_FIELDS)
+
+
+def is_clear_word(header: str) -> bool:
+    """A clear-time name that means the unit was free again (not the incident closed)."""
+    return bool(_CLEAR_WORDS.search(normalise_header(header)))
+
+
+def time_stem(header: str) -> str:
+    """A header without its date/time words ('EVENTDT' and 'EVENTTM' -> 'event'), to pair a date with a time."""
+    norm = normalise_header(header)
+    return re.sub(r"(datetime|date|time|dt|tm|stamp)$", "", re.sub(r"^(date|time)", "", norm))
+
+
+def call_type_columns(headers: list[str]) -> list[str] | None:
+    """Several call-type columns, in the order they decide: final before initial ('Final Call Type',
+    'Initial Call Type'), or numbered reasons in order ('Reason #1' ... 'Reason #5'); None when there are none."""
+    norm = {h: normalise_header(h) for h in headers}
+    typed = [h for h in headers if _TYPE_WORDS.search(norm[h]) and "priority" not in norm[h]]
+    # A description pair beats a plain pair, which beats a pair of codes (rules read text best).
+    for kind in ("desc", "plain", "code"):
+        same = [h for h in typed if ("desc" in norm[h]) == (kind == "desc")
+                and ("code" in norm[h] and "desc" not in norm[h]) == (kind == "code")]
+        final = [h for h in same if _FINAL.search(norm[h]) and not _INITIAL.search(norm[h])]
+        initial = [h for h in same if _INITIAL.search(norm[h]) and not _FINAL.search(norm[h])]
+        if final and initial:
+            return [final[0], initial[0]]
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for h in headers:
+        m = _NUMBERED.match(norm[h])
+        if m:
+            groups.setdefault(m.group(1), []).append((int(m.group(2)), h))
+    for stem in ("reason", "reasonfordispatch", "reasonforcall", "nature", "calltype", "problem", "complaint",
+                 "type"):
+        if len(groups.get(stem, ())) >= 2:
+            return [h for _, h in sorted(groups[stem])]
+    return None
 
 
 @dataclass(frozen=True)
@@ -82,17 +163,23 @@ class CategoryRule:
 
 @dataclass(frozen=True)
 class Mapping:
-    """Which source column holds each canonical field, plus the import options."""
+    """Which source column holds each canonical field, plus the import options.
 
-    columns: dict[str, str] = field(default_factory=dict)
+    `columns` maps a field to one column name; `call_type` may name several (a list), the first non-blank
+    of which decides each row's call type. `agencies` lists the values of the agency column whose calls are
+    kept (None: the police calls, as detected); other agencies' rows are set aside, counted, not rejected.
+    """
+
+    columns: dict[str, str | list[str]] = field(default_factory=dict)
     timezone: str | None = None
     date_order: str = "auto"          # "auto", "mdy", "dmy" or "ymd"
     sheet: str | None = None          # XLSX sheet name; the first sheet when None
     codes: str | None = None          # code table path (code -> description), relative to the mapping file
     rules: tuple[CategoryRule, ...] = ()
     source: Path | None = None        # the file it was read from, to resolve relative paths
+    agencies: tuple[str, ...] | None = None
 
-    def with_columns(self, **columns: str | None) -> Mapping:
+    def with_columns(self, **columns: str | list[str] | None) -> Mapping:
         """A copy with some columns set (or removed, given None)."""
         cols = dict(self.columns)
         for k, v in columns.items():
@@ -101,6 +188,13 @@ class Mapping:
             else:
                 cols[k] = v
         return replace(self, columns=cols)
+
+    def column_list(self, fieldname: str) -> list[str]:
+        """The column(s) a field names, as a list (empty when unmapped)."""
+        v = self.columns.get(fieldname)
+        if v is None:
+            return []
+        return list(v) if isinstance(v, (list, tuple)) else [v]
 
     def codes_path(self) -> Path | None:
         if not self.codes:
@@ -111,11 +205,21 @@ class Mapping:
         return p
 
 
-def detect_columns(headers: list[str]) -> dict[str, str]:
-    """Guess the canonical field of each header; each header is used at most once."""
+def column_names(value: str | list[str]) -> list[str]:
+    """A mapped value (one column or a list of them) as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def detect_columns(headers: list[str]) -> dict[str, str | list[str]]:
+    """Guess the canonical field of each header from its name alone; each header is used at most once.
+
+    `planner.importer.detect` also looks at what the columns hold (a time column must hold times); this is
+    the part that needs only the names.
+    """
     norm = {h: normalise_header(h) for h in headers}
+    role = {h: time_role(h) for h in headers}
     taken: set[str] = set()
-    found: dict[str, str] = {}
+    found: dict[str, str | list[str]] = {}
 
     def pick(fieldname: str) -> str | None:
         for syn in _SYNONYMS[fieldname]:
@@ -128,6 +232,8 @@ def detect_columns(headers: list[str]) -> dict[str, str]:
                 continue
             for h in headers:
                 if h not in taken and syn in norm[h]:
+                    if fieldname not in TIME_FIELDS and role[h] not in (None, "generic", "duration"):
+                        continue   # 'Incident Start Time' is not the incident number
                     return h
         return None
 
@@ -145,10 +251,14 @@ def detect_columns(headers: list[str]) -> dict[str, str]:
     if date_col is not None and time_col is not None:
         found["received_date"], found["received_time"] = date_col, time_col
         taken.update((date_col, time_col))
+    several = call_type_columns([h for h in headers if h not in taken])
+    if several:
+        found["call_type"] = several
+        taken.update(several)
     order = ["received_at", "call_type", "description", "priority", "unit_id", "units", "district",
-             "disposition"]
+             "disposition", "agency"]
     for f in order:
-        if f == "received_at" and "received_date" in found:
+        if f == "received_at" and "received_date" in found or f in found:
             continue
         h = pick(f)
         if h is not None:
@@ -180,10 +290,15 @@ def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mappi
     for k, v in cols.items():
         if k not in FIELDS:
             raise ScenarioError(f"{where}: columns.{k} is not a field coplan knows; expected one of {list(FIELDS)}")
+        if isinstance(v, list) and k in MULTI_COLUMN_FIELDS:
+            if not v or not all(isinstance(c, str) and c for c in v):
+                raise ScenarioError(f"{where}: columns.{k} = {v!r}: expected a column name or a list of them")
+            continue
         if not isinstance(v, str) or not v:
-            raise ScenarioError(f"{where}: columns.{k} = {v!r}: expected a column name")
+            what = "a column name or a list of them" if k in MULTI_COLUMN_FIELDS else "a column name"
+            raise ScenarioError(f"{where}: columns.{k} = {v!r}: expected {what}")
     opts = data.get("options", {})
-    known_opts = {"timezone", "date_order", "sheet", "codes"}
+    known_opts = {"timezone", "date_order", "sheet", "codes", "agencies"}
     if set(opts) - known_opts:
         raise ScenarioError(f"{where}: unknown option(s) {sorted(set(opts) - known_opts)}; expected {sorted(known_opts)}")
     date_order = opts.get("date_order", "auto")
@@ -192,6 +307,12 @@ def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mappi
     tz = opts.get("timezone")
     if tz is not None:
         check_timezone(tz, f"{where}: options.timezone")
+    agencies = opts.get("agencies")
+    if agencies is not None:
+        if not isinstance(agencies, list) or not all(isinstance(a, str) and a.strip() for a in agencies):
+            raise ScenarioError(f"{where}: options.agencies = {agencies!r}: expected a list of the agency "
+                                "column's values whose calls to keep, e.g. [\"POLICE\"]")
+        agencies = tuple(agencies)
     rules = []
     for i, r in enumerate(data.get("rules", []), start=1):
         if not isinstance(r, dict) or "pattern" not in r or "category" not in r:
@@ -201,8 +322,9 @@ def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mappi
         except re.error as e:
             raise ScenarioError(f"{where}: rules[{i}].pattern = {r['pattern']!r} is not a valid pattern ({e})") from None
         rules.append(CategoryRule(str(r["pattern"]), str(r["category"])))
-    return Mapping(columns=dict(cols), timezone=tz, date_order=date_order, sheet=opts.get("sheet"),
-                   codes=opts.get("codes"), rules=tuple(rules), source=source)
+    return Mapping(columns={k: (list(v) if isinstance(v, list) else v) for k, v in cols.items()}, timezone=tz,
+                   date_order=date_order, sheet=opts.get("sheet"), codes=opts.get("codes"), rules=tuple(rules),
+                   source=source, agencies=agencies)
 
 
 def mapping_to_dict(m: Mapping) -> dict[str, Any]:
@@ -210,7 +332,10 @@ def mapping_to_dict(m: Mapping) -> dict[str, Any]:
     for k in ("timezone", "sheet", "codes"):
         if getattr(m, k):
             opts[k] = getattr(m, k)
-    out: dict[str, Any] = {"columns": dict(m.columns), "options": opts}
+    if m.agencies is not None:
+        opts["agencies"] = list(m.agencies)
+    cols = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in m.columns.items()}
+    out: dict[str, Any] = {"columns": cols, "options": opts}
     if m.rules:
         out["rules"] = [{"pattern": r.pattern, "category": r.category} for r in m.rules]
     return out

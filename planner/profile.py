@@ -153,8 +153,14 @@ def profile_summary(result: ImportResult, profile: DemandProfile, top: int = 20)
         "calls_imported": result.calls_imported,
         "rows_rejected": result.rows_rejected,
         "rejections": result.rejections(),
+        "rows_set_aside": result.rows_set_aside,
+        "set_aside": dict(result.set_aside),
+        "agencies": dict(result.agencies),
+        "agencies_kept": list(result.mapping.agencies or []) if result.agencies else [],
+        "column_choices": [c.to_json() for c in result.column_choices],
+        "columns_not_times": dict(result.not_times),
         "timezone": result.timezone,
-        "columns": dict(result.mapping.columns),
+        "columns": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in result.mapping.columns.items()},
         "period": {"start": profile.start.isoformat(), "end": profile.end.isoformat(),
                    "days": round(profile.days, 3)},
         "by_category": {c: int(v) for c, v in profile.by_category.items()},
@@ -169,3 +175,29 @@ def profile_summary(result: ImportResult, profile: DemandProfile, top: int = 20)
                           if "outcome_hint" in calls else {}),
         "notes": list(result.notes),
     }
+
+
+def detection_lines(s: dict) -> list[str]:
+    """What `coplan profile` prints after the rejected rows: rows set aside (other agencies), the agencies
+    in the file, and why each column was chosen (with the runner-up), from `profile_summary`'s dict."""
+    lines = []
+    if s.get("rows_set_aside"):
+        lines.append(f"  set aside      {s['rows_set_aside']:>10,}  (other agencies' calls, kept out by the agency "
+                     "filter; not rejected)")
+        for agency, n in s.get("set_aside", {}).items():
+            lines.append(f"    {n:>8,}  {agency}")
+    if s.get("agencies"):
+        kept = set(s.get("agencies_kept") or [])
+        shown = ", ".join(f"{a or '(blank)'} {n:,} ({'kept' if a in kept or not s.get('rows_set_aside') else 'set aside'})"
+                          for a, n in s["agencies"].items())
+        lines.append(f"Agencies         {shown}")
+    choices = s.get("column_choices") or []
+    if choices:
+        lines.append("Columns used (and why)")
+        for c in choices:
+            lines.append(f"  {c['field'].replace('_', ' '):<15}'{c['column']}': {c['why']}")
+            if c.get("runner_up"):
+                lines.append(f"  {'':<15}runner-up '{c['runner_up']}': {c['runner_up_why']}")
+        for col, why in (s.get("columns_not_times") or {}).items():
+            lines.append(f"  {'not a time':<15}'{col}': {why}")
+    return lines

@@ -17,6 +17,10 @@ def test_every_row_accounted_for_and_categorised(milwaukee):
     assert r.rows_read == 33968
     assert r.rows_imported + r.rows_rejected == r.rows_read
     assert r.calls_imported == 33968 and r.rows_rejected == 0  # a clean export: nothing to reject
+    assert r.rows_set_aside == 0 and r.agencies == {}        # one agency: no agency column, nothing set aside
+    r.check_accounting()
+    received = next(c for c in r.column_choices if c.field == "received_at")
+    assert received.column == "time" and received.why.startswith("date-times in 100% of rows")
     assert r.mapping.columns == {"call_id": "id", "received_at": "time", "call_type": "nature",
                                  "district": "district", "disposition": "status"}
     share_other = float((r.calls["category"] == "other").mean())

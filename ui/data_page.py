@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -31,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from planner.errors import PlannerError
-from planner.importer import read_raw
+from planner.importer import Detection, default_agencies, detect, read_raw
 from planner.jobs import Progress
-from planner.mapping import FIELDS, CategoryRule, Mapping, check_timezone, detect_columns, read_mapping
+from planner.mapping import FIELDS, CategoryRule, Mapping, check_timezone, read_mapping
 from planner.profile import unmatched_call_types
 from planner.taxonomy import OTHER
 from ui.errors import show_error
@@ -62,11 +64,39 @@ PREVIEW_ROWS = 20
 OTHER_TYPES_SHOWN = 200
 
 
-def preview_job(path: Path, sheet: str | None = None) -> Generator[Progress, None, tuple[pd.DataFrame, list[str]]]:
-    """The first rows of an export (as text) and its column names."""
-    yield Progress(0, 1, f"reading {Path(path).name}")
+def preview_job(path: Path, sheet: str | None = None
+                ) -> Generator[Progress, None, tuple[pd.DataFrame, list[str], Detection]]:
+    """The first rows of an export (as text), its column names and what detection makes of its columns."""
+    yield Progress(0, 2, f"reading {Path(path).name}")
     raw = read_raw(Path(path), sheet)
-    return raw.frame.head(PREVIEW_ROWS).copy(), list(raw.frame.columns)
+    yield Progress(1, 2, "looking at what the columns hold")
+    return raw.frame.head(PREVIEW_ROWS).copy(), list(raw.frame.columns), detect(raw.frame)
+
+
+def choice_lines(columns: dict[str, str | list[str]], detection: Detection | None,
+                 from_mapping: set[str]) -> list[str]:
+    """Why each column is used (and the runner-up), as the wizard shows it."""
+    by_field = {c.field: c for c in detection.choices} if detection else {}
+    lines = []
+    for fieldname, value in columns.items():
+        if fieldname == "received_time":
+            continue
+        label = ", ".join(value) if isinstance(value, list) else value
+        key = "received_at" if fieldname == "received_date" else fieldname
+        if fieldname == "received_date":
+            label = f"{value} + {columns.get('received_time', '?')}"
+        c = by_field.get(key)
+        if fieldname in from_mapping:
+            lines.append(f"{key.replace('_', ' ')}: '{label}' (named in the mapping file)")
+        elif c is not None and c.column == label:
+            lines.append(f"{key.replace('_', ' ')}: '{label}' - {c.why}")
+            if c.runner_up:
+                lines.append(f"    runner-up '{c.runner_up}': {c.runner_up_why}")
+        else:
+            lines.append(f"{key.replace('_', ' ')}: '{label}' (chosen by you)")
+    if detection:
+        lines += [f"not a time: '{col}' - {why}" for col, why in detection.ignored]
+    return lines
 
 
 def _number(n: int) -> str:
@@ -83,7 +113,10 @@ class ImportTab(QWidget):
         self.page = page
         self.calls_path: Path | None = None
         self.headers: list[str] = []
-        self.pending_columns: dict[str, str] = {}   # from a mapping file, applied when the preview arrives
+        self.pending_columns: dict[str, str | list[str]] = {}   # from a mapping file, applied with the preview
+        self.pending_agencies: tuple[str, ...] | None = None
+        self.call_type_columns: list[str] = []      # several call-type columns (first non-blank decides)
+        self.detection: Detection | None = None
         self.rules: tuple[CategoryRule, ...] = ()
         self._preview_path: Path | None = None
 
@@ -144,9 +177,24 @@ class ImportTab(QWidget):
             combo.setToolTip(meaning)
             self.mapping_table.setCellWidget(i, 1, combo)
             self.combos[fieldname] = combo
+        self.reasons = QPlainTextEdit()
+        self.reasons.setReadOnly(True)
+        self.reasons.setMaximumHeight(130)
+        self.reasons.setPlaceholderText("Why each column was chosen (and the one that came next) appears here.")
+        self.agency_list = QListWidget()
+        self.agency_list.setMaximumHeight(90)
+        self.agency_list.setToolTip("A file of several agencies (police, fire, EMS, sheriff): the calls of the ticked "
+                                    "agencies are imported; the others are counted as set aside, not rejected. "
+                                    "The choice is saved with the mapping.")
+        self.agency_label = section_label("Agencies in the file (tick the ones to import)")
         mapping_box = QGroupBox("Which column holds what (detected; change any)")
         lay = QVBoxLayout(mapping_box)
-        lay.addWidget(self.mapping_table)
+        lay.addWidget(self.mapping_table, 3)
+        lay.addWidget(section_label("Why these columns"))
+        lay.addWidget(self.reasons, 1)
+        lay.addWidget(self.agency_label)
+        lay.addWidget(self.agency_list)
+        self._show_agencies({}, None)
 
         self.preview_model = FrameModel()
         self.preview = QTableView()
@@ -207,7 +255,12 @@ class ImportTab(QWidget):
         self._preview_path = None
         self.headers = []
         self.pending_columns = {}
+        self.pending_agencies = None
+        self.call_type_columns = []
+        self.detection = None
         self.rules = ()
+        self.reasons.clear()
+        self._show_agencies({}, None)
         self.file_edit.clear()
         self.set_codes_file(None)
         self.set_time_zone(None)
@@ -257,12 +310,14 @@ class ImportTab(QWidget):
     def apply_mapping(self, m: Mapping, codes: Path | None = None, tz: str | None = None) -> None:
         """Take columns, options and rules from a mapping (a file's, or the one of calls already imported)."""
         self.pending_columns = dict(m.columns)
+        self.pending_agencies = m.agencies
         self.rules = tuple(m.rules)
         self.set_codes_file(codes or m.codes_path())
         self.set_time_zone(tz or m.timezone)
         self.set_date_order(m.date_order)
         if self.headers:
             self._fill_combos(self.pending_columns)
+            self._show_agencies(self.detection.agencies if self.detection else {}, self.pending_agencies)
 
     def set_calls_file(self, path: Path) -> None:
         """Read the file's first rows on the worker; the preview and the mapping follow."""
@@ -281,10 +336,11 @@ class ImportTab(QWidget):
         if self.calls_path is not None and self._preview_path != self.calls_path and not self.page.window.busy:
             self.set_calls_file(self.calls_path)
 
-    def _preview_ready(self, path: Path, out: tuple[pd.DataFrame, list[str]]) -> None:
+    def _preview_ready(self, path: Path, out: tuple[pd.DataFrame, list[str], Detection]) -> None:
         if path != self.calls_path:
             return  # another file was chosen meanwhile
-        head, headers = out
+        head, headers, detection = out
+        self.detection = detection
         self._preview_path = path
         self.headers = headers
         self.preview_model.set_frame(head, first_row=2)  # numbered as a spreadsheet shows the file
@@ -292,8 +348,9 @@ class ImportTab(QWidget):
         for i in range(self.preview_model.columnCount()):
             self.preview.setColumnWidth(i, min(self.preview.columnWidth(i), 220))
         self.preview_box.setTitle(f"The first {len(head)} rows of {path.name} ({len(headers)} columns)")
-        columns = detect_columns(headers)
-        pending = {f: c for f, c in self.pending_columns.items() if c in headers}
+        columns = dict(detection.columns)
+        pending = {f: c for f, c in self.pending_columns.items()
+                   if all(x in headers for x in (c if isinstance(c, list) else [c]))}
         # One received time, either a date-time column or a date and a time: the mapping's form wins.
         if "received_at" in pending:
             columns.pop("received_date", None)
@@ -302,28 +359,68 @@ class ImportTab(QWidget):
             columns.pop("received_at", None)
         columns.update(pending)
         self._fill_combos(columns)
+        self.reasons.setPlainText("\n".join(choice_lines(columns, detection, set(pending))))
+        self._show_agencies(detection.agencies if "agency" in columns else {}, self.pending_agencies)
         missing = [f for f in ("call_type",) if f not in columns]
         has_time = "received_at" in columns or {"received_date", "received_time"} <= set(columns)
         if not has_time:
             missing.insert(0, "received at (or received date + time)")
+        used = {c for v in columns.values() for c in (v if isinstance(v, list) else [v])}
         self.status.setText(
-            f"{len(columns)} of the file's {len(headers)} columns recognised. Check the mapping, then press "
+            f"{len(used)} of the file's {len(headers)} columns recognised. Check the mapping, then press "
             f"Import calls." + (f" Still needed: {', '.join(missing)}." if missing else ""))
         self.import_button.setEnabled(not self.page.window.busy)
         self.previewReady.emit()
 
-    def _fill_combos(self, columns: dict[str, str]) -> None:
+    def _fill_combos(self, columns: dict[str, str | list[str]]) -> None:
+        several = columns.get("call_type")
+        self.call_type_columns = list(several) if isinstance(several, list) else []
         for fieldname, combo in self.combos.items():
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(NONE)
             combo.addItems(self.headers)
-            combo.setCurrentText(columns.get(fieldname, NONE))
+            value = columns.get(fieldname, NONE)
+            combo.setCurrentText(value[0] if isinstance(value, list) else value)
+            if fieldname == "call_type" and self.call_type_columns:
+                combo.setToolTip(f"{FIELDS['call_type']}. Detected: {', '.join(self.call_type_columns)}; "
+                                 "choose another column to use that one alone.")
             combo.blockSignals(False)
 
+    def _show_agencies(self, counts: dict[str, int], chosen: tuple[str, ...] | None) -> None:
+        """The agencies of a multi-agency file with their rows, the police ones (or the mapping's) ticked."""
+        self.agency_list.clear()
+        named = {k: v for k, v in counts.items() if k}
+        visible = bool(named)
+        self.agency_list.setVisible(visible)
+        self.agency_label.setVisible(visible)
+        if not visible:
+            return
+        keep = {a.upper() for a in (chosen if chosen is not None else default_agencies(counts))}
+        for value, n in named.items():
+            item = QListWidgetItem(f"{value}  ({n:,} rows)")
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if value.upper() in keep else Qt.CheckState.Unchecked)
+            self.agency_list.addItem(item)
+
+    def chosen_agencies(self) -> tuple[str, ...] | None:
+        """The ticked agencies, or None when the file has no agency column (nothing to choose)."""
+        if not self.agency_list.isVisible() and self.agency_list.count() == 0:
+            return None
+        if self.combos["agency"].currentText() == NONE:
+            return None
+        return tuple(self.agency_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.agency_list.count())
+                     if self.agency_list.item(i).checkState() == Qt.CheckState.Checked)
+
     # ------------------------------------------------------------------------------- importing
-    def chosen_columns(self) -> dict[str, str]:
-        return {f: c.currentText() for f, c in self.combos.items() if c.currentText() != NONE}
+    def chosen_columns(self) -> dict[str, str | list[str]]:
+        cols: dict[str, str | list[str]] = {f: c.currentText() for f, c in self.combos.items()
+                                            if c.currentText() != NONE}
+        # Several call-type columns stay several while the first of them is the one shown.
+        if self.call_type_columns and cols.get("call_type") == self.call_type_columns[0]:
+            cols["call_type"] = list(self.call_type_columns)
+        return cols
 
     def time_zone(self) -> str | None:
         text = self.tz_combo.currentText().strip()
@@ -345,7 +442,7 @@ class ImportTab(QWidget):
             return
         set_error(self.error, None)
         mapping = Mapping(columns=self.chosen_columns(), timezone=tz, date_order=self.date_combo.currentData(),
-                          rules=self.rules)
+                          rules=self.rules, agencies=self.chosen_agencies())
         generation = self.page.state.generation
         worker = self.page.window.run_job(
             import_job(self.calls_path, mapping, codes=self.codes_path(), tz=tz),
@@ -377,10 +474,14 @@ class QualityTab(QWidget):
         grid.setHorizontalSpacing(10)
         items = [("source", "Calls export"), ("period", "Period"), ("timezone", "Time zone"),
                  ("rows_read", "Rows read"), ("rows_imported", "Rows imported"), ("rows_rejected", "Rows rejected"),
-                 ("calls_imported", "Calls"), ("rows_merged", "Extra units of a call"), ("other", "Calls in 'other'")]
+                 ("calls_imported", "Calls"), ("rows_merged", "Extra units of a call"), ("other", "Calls in 'other'"),
+                 ("rows_set_aside", "Set aside (other agencies)")]
         tips = {"rows_merged": "Rows that repeat an incident number already seen: further units sent to the same "
                                "call. They are counted as units of that call, not as calls.",
-                "rows_imported": "Every row read is either imported or rejected: read = imported + rejected.",
+                "rows_imported": "Every row read is imported, rejected, or set aside as another agency's call in a "
+                                 "multi-agency file: read = imported + rejected + set aside.",
+                "rows_set_aside": "Rows of agencies not imported (fire, EMS ...) in a file of several agencies: "
+                                  "counted, not rejected. Choose the agencies in the Import tab.",
                 "calls_imported": "Calls after the units of one incident are counted together.",
                 "other": "Calls no category rule matched. Give their call types a category on the right."}
         for i, (key, label) in enumerate(items):
@@ -522,6 +623,8 @@ class QualityTab(QWidget):
         v["rows_rejected"].setText(_number(r.rows_rejected))
         v["calls_imported"].setText(_number(r.calls_imported))
         v["rows_merged"].setText(_number(r.rows_merged))
+        aside = ", ".join(f"{k} {n:,}" for k, n in r.set_aside.items())
+        v["rows_set_aside"].setText(_number(r.rows_set_aside) + (f" ({aside})" if aside else ""))
         n_other = int(p.by_category.get(OTHER, 0))
         v["other"].setText(f"{n_other:,} ({n_other / max(r.calls_imported, 1):.1%})")
 
@@ -534,7 +637,8 @@ class QualityTab(QWidget):
         self.rejects_model.set_frame(r.rejects, ["Row", "Column", "Value", "Reason"])
         self.rejects.resizeColumnsToContents()
         self.rejects_title.setText(f"Rejected rows ({r.rows_rejected:,}; row numbers as a spreadsheet shows them)")
-        self.notes.setPlainText("\n".join(f"• {n}" for n in r.notes) or "Nothing unusual.")
+        chosen = [f"• {c.field.replace('_', ' ')}: '{c.column}' - {c.why}" for c in r.column_choices]
+        self.notes.setPlainText("\n".join([f"• {n}" for n in r.notes] + chosen) or "Nothing unusual.")
 
         other = unmatched_call_types(r.calls, OTHER_TYPES_SHOWN)
         self.other_title.setText(f"Call types in 'other': {len(other)} types, {n_other:,} calls")

@@ -71,7 +71,6 @@ OBJECTIVES = [
 ]
 PICK_PIXELS = 14           # how near a click must be to a Pareto point to choose it
 POST_HOURS = 56.0          # an 8-hour post every day of the week: what a loaded annual cost pays for
-HOURS_PER_WEEK = 168.0
 
 
 def optimise_job(scenario: Scenario, calls: ImportResult, **options: Any) -> Generator[Progress, None, PlanResult]:
@@ -108,19 +107,24 @@ def pattern_words(p: ShiftPattern) -> str:
 
 def roster_rows(plan: PlanResult) -> list[dict[str, Any]]:
     """One row per type and shift pattern used: units, headcount and annual cost, priced as the optimiser
-    prices them (people x relief factor x loaded cost per 8-hour post, plus a vehicle's share)."""
+    and the cost model price them (people x relief factor x loaded cost per 8-hour post), and a row for the
+    type's vehicles (one per unit on the street at its busiest hour)."""
     r = plan.result
     rows = []
     for t, pats in (r.units_by_pattern or {}).items():
         resp = plan.scenario.responders[t]
-        per_post = resp.people_per_unit * resp.relief_factor * resp.cost_per_person \
-            + resp.overhead_per_unit * POST_HOURS / HOURS_PER_WEEK
+        per_post = resp.people_per_unit * resp.relief_factor * resp.cost_per_person
         used = [(plan.patterns[name], int(n)) for name, n in pats.items() if n]
         used.sort(key=lambda pn: (pn[0].start_minute, pn[0].length_minutes, pn[0].name))
         for p, n in used:
             rows.append({"type": t, "label": plain_label(resp.label), "pattern": pattern_words(p), "units": n,
                          "headcount": n * resp.people_per_unit * resp.relief_factor,
                          "cost": n * per_post * p.weekly_hours / POST_HOURS})
+        peak = int(round(float(np.max(r.on_duty[t], initial=0)))) if r.on_duty is not None else 0
+        if used and resp.overhead_per_unit and peak:
+            rows.append({"type": t, "label": plain_label(resp.label),
+                         "pattern": f"vehicles and kit: {peak} (units on the street at the busiest hour)",
+                         "units": 0, "headcount": 0.0, "cost": peak * resp.overhead_per_unit, "vehicles": True})
     return rows
 
 
@@ -395,11 +399,30 @@ class OptimisePage(QWidget):
                         cell(format_value((r.annual_cost_by_type or {}).get(typ, 0.0), "USD"), right=True)])
         extra = [("Downstream cost a year (arrests, bookings, ER)", r.downstream_cost, "USD"),
                  ("Total annual cost", (r.staff_cost or 0.0) + (r.downstream_cost or 0.0), "USD"),
-                 ("Officer hours freed a year", r.officer_hours_freed, "hours")]
+                 ("Officer hours freed a year (predicted)", r.officer_hours_freed, "hours")]
+        checked = [it for it in plan.iterations if it.get("officer_hours_freed_simulated")]
+        if checked:
+            sim = checked[-1]["officer_hours_freed_simulated"]
+            extra.append((f"Officer hours freed a year (simulated; 95% interval {format_value(sim['ci_low'], 'hours')}"
+                          f" to {format_value(sim['ci_high'], 'hours')})", sim["mean"], "hours"))
         for text, value, unit in extra:
             row = add_row(t, [cell(text, bold=True), cell(""), cell(""),
                               cell(format_value(value, unit) if value is not None else "-", right=True, bold=True)])
             t.setSpan(row, 0, 1, 3)
+        # What each civilian team answers, and why a type was not bought: the plan explains itself.
+        for typ, offered in (r.offered_calls or {}).items():
+            if not (r.units_by_type or {}).get(typ):
+                continue
+            answered = offered - (r.fallback_calls or {}).get(typ, 0.0)
+            label = plain_label(plan.scenario.responders[typ].label)
+            row = add_row(t, [cell(f"{label[:1].upper() + label[1:]} answer {answered:,.0f} of the {offered:,.0f} "
+                                   f"eligible calls a year offered to them; the rest go to an officer after their "
+                                   f"wait", italic=True)])
+            t.setSpan(row, 0, 1, t.columnCount())
+        for typ, why in (r.why_none or {}).items():
+            label = plain_label(plan.scenario.responders[typ].label)
+            row = add_row(t, [cell(f"No {label} units: {why}.", italic=True)])
+            t.setSpan(row, 0, 1, t.columnCount())
         t.resizeColumnsToContents()
         t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         t.setFixedHeight(t.horizontalHeader().height() + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
@@ -419,9 +442,12 @@ class OptimisePage(QWidget):
             mine = [x for x in rows if x["type"] == typ]
             label = plain_label(plan.scenario.responders[typ].label)
             for x in mine:
-                add_row(t, [cell(label), cell(x["pattern"]), cell(f"{x['units']}", right=True),
-                            cell(f"{x['headcount']:,.1f}", right=True), cell(format_value(x["cost"], "USD"), right=True)])
-            add_row(t, [cell(f"{label}: total", bold=True), cell(f"{len(mine)} shift patterns" if mine else
+                vehicles = x.get("vehicles", False)
+                add_row(t, [cell(label), cell(x["pattern"]), cell("" if vehicles else f"{x['units']}", right=True),
+                            cell("" if vehicles else f"{x['headcount']:,.1f}", right=True),
+                            cell(format_value(x["cost"], "USD"), right=True)])
+            shifts = [x for x in mine if not x.get("vehicles")]
+            add_row(t, [cell(f"{label}: total", bold=True), cell(f"{len(shifts)} shift patterns" if shifts else
                                                                  "none in this plan", italic=True),
                         cell(f"{(r.units_by_type or {}).get(typ, 0)}", right=True, bold=True),
                         cell(f"{(r.headcount_by_type or {}).get(typ, 0.0):,.1f}", right=True, bold=True),

@@ -23,9 +23,9 @@ from optimize.bins import describe_bins
 from optimize.errors import OptimizeError
 from optimize.mix.inputs import MixInput
 from optimize.mix.model import MixModel
-from optimize.mix.result import MixResult, ParetoPoint, failure, plan_result
+from optimize.mix.result import MixResult, ParetoPoint, failure, plan_result, predict
 from optimize.mix.tables import civilian_indices, civilian_tables
-from optimize.roster import check_extra_names, extra_for
+from optimize.roster import check_extra_names, extra_for, runnable_roster
 from optimize.runner import Progress
 from optimize.solver import (
     DEFAULT_GAP,
@@ -148,6 +148,69 @@ class _Solver:
             if best is None or self._better(result, best[1]):
                 best = (stats, result)
         return best
+
+    def sized_patrol(self, civilians: dict[int, np.ndarray], solver: str, time_limit: float,
+                     budget: float | None, started: float) -> MixResult | None:
+        """A plan from given civilian units: patrol sized for the load they leave it (the fewest unit-hours of
+        runnable shifts covering the officers' requirement, optimize.roster.runnable_roster)."""
+        d = self.data
+        officer = d.officer_index
+        kind = d.types[officer]
+        counts = [civilians.get(t, np.zeros(len(k.patterns), dtype=np.int64)) for t, k in enumerate(d.types)]
+        civilian_types = civilian_indices(d)
+        counts[officer] = np.zeros(len(kind.patterns), dtype=np.int64)
+        m = self.model
+        on_duty = {k.name: counts[t] @ m.cover[t] for t, k in enumerate(d.types)}
+        need = predict(d, on_duty).officer_need + m.officer_extra
+        need = np.maximum(need, m.floor[officer]).astype(np.int64)
+        roster = runnable_roster(need, d.bin_minutes, max_starts=kind.max_start_times, time_limit=time_limit,
+                                 patterns=kind.patterns, solver=solver)
+        if roster.shifts is None:
+            return None
+        index = {p.name: q for q, p in enumerate(kind.patterns)}
+        for pattern, units in roster.shifts:
+            counts[officer][index[pattern.name]] += units
+        for t, k in enumerate(d.types):
+            # A hand-built plan counts only where it keeps every limit the solver keeps.
+            cap = k.max_units()
+            if cap is not None and float(counts[t] @ k.pattern_teams()) > cap + 1e-9:
+                return None
+            if (counts[t] @ m.cover[t] < m.floor[t] - 1e-9).any():
+                return None
+        if budget is not None and sum(float(counts[t] @ m.pattern_costs[t]) for t in civilian_types) > budget + 1e-6:
+            return None
+        return plan_result(d, counts, m.cover, m.pattern_costs, status=Status.FEASIBLE, objective_name=self.objective,
+                           budget=budget, gap=None, gap_hours=None, seconds=time.perf_counter() - started,
+                           solver=roster.solver, floors=m.floor, officer_extra=m.officer_extra,
+                           note="patrol sized by the runnable roster over the load civilian units leave it")
+
+    def min_cost_candidates(self, solver: str, time_limit: float, started: float,
+                            budget: float | None = None) -> list[MixResult]:
+        """Plans a careful analyst would try: civilian teams built greedily at a few budgets (none, 1, 2, 4 and 8
+        of the cheapest unit), each with patrol sized for what they leave. The solver's plan must beat them."""
+        d = self.data
+        civilians = civilian_indices(d)
+        cheapest = min([d.cheapest_unit(t) for t in civilians] + [math.inf])
+        steps = (0, 2, 5, 10, 20, 40) if math.isfinite(cheapest) else (0,)
+        out: list[MixResult] = []
+        worse = 0
+        for k, step in enumerate(steps):
+            remaining = time_limit - (time.perf_counter() - started)
+            if k and remaining < 3.0:
+                break
+            spend = cheapest * step if step else 0.0
+            if budget is not None and spend > budget:
+                break
+            plan = self.sized_patrol(greedy_plan(self.model, spend, by_ratio=True),
+                                     solver, max(3.0, remaining), budget, started)
+            if plan is None:
+                continue
+            # Total cost falls while civilian units save more than they cost, then rises: stop once past it.
+            worse = worse + 1 if out and plan.total_cost >= min(p.total_cost for p in out) else 0
+            out.append(plan)
+            if worse >= 2:
+                break
+        return out
 
     def _better(self, a: MixResult, b: MixResult) -> bool:
         if self.objective == "max-hours-freed":
@@ -383,8 +446,24 @@ def solve_mix(
     if problems:
         return failure(Status.INFEASIBLE, "none", objective, budget, time.perf_counter() - started,
                        "infeasible: " + "; ".join(problems) + ".")
-    stats, result = job.solve(budget, min_officer_hours_freed, solver, time_limit, gap_rel)
+    by_hand = objective == "min-cost" and min_officer_hours_freed is None and not job.hold
+    first = max(0.4 * time_limit, min(time_limit, 2.0)) if by_hand else time_limit
+    stats, result = job.solve(budget, min_officer_hours_freed, solver, first, gap_rel)
+    candidates: list[MixResult] = []
+    if by_hand and stats.status != Status.INFEASIBLE and time_limit - (time.perf_counter() - started) >= 1.0:
+        # The rest of the time for plans an analyst would build by hand (civilian teams at a few budgets, patrol
+        # sized for what they leave): the solver's plan must beat them, or one of them is the answer.
+        candidates = job.min_cost_candidates(solver, max(3.0, time_limit - (time.perf_counter() - started)),
+                                             time.perf_counter(), budget)
     seconds = time.perf_counter() - started
+    if candidates:
+        best = min(candidates, key=lambda c: c.total_cost)
+        if result is None or best.total_cost < (result.total_cost or math.inf) - _EPS:
+            bound = None if result is None or stats.best_bound is None else stats.best_bound * job.model.money
+            gap = None if bound is None else max(0.0, (best.total_cost - bound) / best.total_cost)
+            result = replace(best, gap=gap, objective=best.total_cost, explanation=best.explanation.replace(
+                "feasible:", "feasible (the solver found nothing cheaper):", 1) + (
+                "" if gap is None else f"; gap {gap:.2%} from the solver's bound"))
     if result is not None:
         return replace(result, solve_seconds=seconds)
     if stats.status == Status.INFEASIBLE:
