@@ -191,16 +191,33 @@ def test_extra_units_raise_on_duty_in_the_bins_asked() -> None:
 
 def test_time_limit_without_a_plan_is_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
     import optimize.mix.model as model_module
+    import optimize.roster as roster_module
     from optimize import SolveStats
 
     def out_of_time(prob: object, **kwargs: object) -> SolveStats:
         return SolveStats(Status.TIME_LIMIT, None, None, None, 1.0, "HiGHS")
 
     monkeypatch.setattr(model_module, "run_solver", out_of_time)
-    result = solve_mix(make_input(), objective="max-hours-freed", budget=500_000.0, time_limit=1)
+    monkeypatch.setattr(roster_module, "run_solver", out_of_time)
+    result = solve_mix(make_input(), objective="min-cost", time_limit=1)
     assert result.status == Status.TIME_LIMIT
     assert result.objective is None and result.routed is None and result.officer_hours_freed is None
     assert "time_limit" in result.explanation and "within 1 s" in result.explanation
+
+
+def test_out_of_time_most_hours_keeps_the_hand_built_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import optimize.mix.model as model_module
+    from optimize import SolveStats
+
+    def out_of_time(prob: object, **kwargs: object) -> SolveStats:
+        return SolveStats(Status.TIME_LIMIT, None, None, None, 1.0, "HiGHS")
+
+    monkeypatch.setattr(model_module, "run_solver", out_of_time)
+    held = make_input(officer_units_fixed={"8h 00:00 daily": 5, "8h 08:00 daily": 7, "8h 16:00 daily": 7})
+    result = solve_mix(held, objective="max-hours-freed", budget=500_000.0, time_limit=1)
+    assert result.status == Status.FEASIBLE
+    assert result.officer_hours_freed > 0
+    assert result.annual_cost_by_type["social_worker"] + result.annual_cost_by_type["co_responder"] <= 500_000
 
 
 def test_dataframe_tables_are_accepted() -> None:

@@ -95,7 +95,8 @@ class MixModel:
         self.x: dict[int, dict[int, pulp.LpVariable]] = {}
         self.starts: dict[int, dict[int, pulp.LpVariable]] = {}
         self.held_counts = np.zeros(len(d.types[officer].patterns), dtype=np.int64)
-        fixed = d.officer_units_fixed if hold_officers else None
+        # Held officers are a constant (none given: no officers in this model, patrol is sized afterwards).
+        fixed = (d.officer_units_fixed or {}) if hold_officers else None
         base_load = d.officers_only_load()
         top_officer = self.officer_capacity.level(float(base_load.max())) + int(self.floor[officer].max()) + 1
         for t, kind in enumerate(d.types):
@@ -142,10 +143,13 @@ class MixModel:
         }
         # Simulation-corrected staffing raises the officers' level (not their floor) where the plan missed.
         self.officer_extra = self.extra.get(d.officer, np.zeros(n_bins))
+        # Fewest officers each bin needs however many calls civilians take (for quick infeasibility checks).
+        self.officer_lo = np.zeros(n_bins)
         if fixed is None:
             min_relief = np.array([sum(a for a, _ in self.relief_terms[i]) for i in range(n_bins)])
             for i in range(n_bins):
                 lo = self.officer_capacity.level(max(0.0, float(base_load[i] - min_relief[i])))
+                self.officer_lo[i] = lo
                 hi = max(lo, self.officer_capacity.level(float(base_load[i])))
                 on_duty = self.on_duty[officer, i]
                 fills, terms, lengths = [], [], []

@@ -81,6 +81,18 @@ def _nested(data: MixInput) -> bool:
 
 def _structural_problems(data: MixInput, model: MixModel) -> list[str]:
     problems = []
+    officer = data.officer_index
+    kind = data.types[officer]
+    cap = kind.max_units()
+    if not model.hold_officers and cap is not None:
+        need = np.maximum(model.officer_lo + model.officer_extra, model.floor[officer])
+        peak = int(np.argmax(need))
+        if need[peak] > cap + 1e-9:
+            people = float(need[peak]) * kind.people_per_unit_staffed
+            problems.append(
+                f"max_headcount: {kind.name} needs at least {need[peak]:g} units on duty at once "
+                f"({describe_bins(np.array([peak]), data.n_bins)}) even if civilian units took every eligible call, "
+                f"that is {people:g} people, above max_headcount {kind.max_headcount:g}; raise it to {people:g}")
     for t, kind in enumerate(data.types):
         if t == data.officer_index and model.hold_officers:
             continue
@@ -120,7 +132,9 @@ class _Solver:
 
     def _build(self, upstream: dict[int, np.ndarray] | None) -> MixModel:
         tables = civilian_tables(self.data, upstream_units=upstream, ceilings=self.ceilings)
-        return MixModel(self.data, tables, self.extra, hold_officers=self.hold, ceilings=self.ceilings)
+        # Most hours freed never depends on patrol: that model has no officer decisions (held, or sized after).
+        return MixModel(self.data, tables, self.extra, hold_officers=self.hold or self.objective == "max-hours-freed",
+                        ceilings=self.ceilings)
 
     def solve(self, budget: float | None, hours_floor: float | None, solver: str, time_limit: float,
               gap_rel: float, warm_start: bool = False) -> tuple[SolveStats, MixResult | None]:
@@ -217,6 +231,11 @@ class _Solver:
             return (a.officer_hours_freed or 0.0) > (b.officer_hours_freed or 0.0) + _EPS
         return (a.total_cost or math.inf) < (b.total_cost or math.inf) - _EPS
 
+    def _keeps_floors(self, counts: dict[int, np.ndarray]) -> bool:
+        """True when a civilian plan keeps every type's minimum on duty."""
+        m = self.model
+        return all(not (per_pattern @ m.cover[t] < m.floor[t] - 1e-9).any() for t, per_pattern in counts.items())
+
     def _greedy(self, budget: float) -> tuple[float, dict[int, np.ndarray]]:
         """The better of the two greedy plans, with its hours on the model's gains."""
         m = self.model
@@ -247,12 +266,13 @@ class _Solver:
                                  mip=False)
             if relaxed.status == Status.OPTIMAL:
                 lp_bound = m.value(m.hours)
-        if self.objective == "max-hours-freed" and budget is not None and self.hold and hours_floor is None:
+        if self.objective == "max-hours-freed" and budget is not None and m.hold_officers and hours_floor is None:
             greedy = self._greedy(budget)
             warm_start = m.warm_start_from(greedy[1]) or warm_start
-        stats = m.solve(solver, time_limit if not self.resize_after else max(1.0, 0.7 * time_limit), gap_rel,
+        stats = m.solve(solver, time_limit if not self.resize_after else max(1.0, 0.6 * time_limit), gap_rel,
                         warm_start=warm_start)
-        if greedy is not None and (not stats.status.has_plan or m.value(m.hours) < greedy[0] - _EPS):
+        if greedy is not None and stats.status != Status.INFEASIBLE and self._keeps_floors(greedy[1]) and (
+                not stats.status.has_plan or m.value(m.hours) < greedy[0] - _EPS):
             # The solver found nothing better than the hand-built plan in its time: keep that plan.
             m.warm_start_from(greedy[1])
             stats = SolveStats(Status.FEASIBLE, greedy[0], stats.best_bound if stats.status.has_plan else None,
@@ -265,27 +285,20 @@ class _Solver:
         model_hours = m.value(m.hours)
         model_value = model_hours if self.objective == "max-hours-freed" else stats.objective
         gap, gap_hours = _gaps(stats, self.objective, model_value)
-        note = ""
-        if self.resize_after:
-            # Keep the civilian units found and size patrol at least cost for the load they leave.
-            held = [(v, v.lowBound, v.upBound) for t in civilian_indices(self.data) for v in m.x[t].values()]
-            for v, _, _ in held:
-                v.lowBound = v.upBound = round(v.varValue or 0.0)
-            m.set_objective("officer-cost")
-            try:
-                second = m.solve(solver, max(1.0, 0.3 * time_limit), gap_rel, warm_start=True)
-            finally:
-                for v, low, high in held:
-                    v.lowBound, v.upBound = low, high
-                m.set_objective(self.objective)
-            if not second.status.has_plan:
-                return second, None
-            note = "patrol re-rostered at least cost for the load civilian units leave it"
         counts = m.counts()
-        result = plan_result(
-            self.data, counts, m.cover, m.pattern_costs, status=stats.status, objective_name=self.objective,
-            budget=budget, gap=gap, gap_hours=gap_hours, seconds=time.perf_counter() - started,
-            solver=stats.solver, floors=m.floor, note=note, officer_extra=m.officer_extra)
+        if self.resize_after:
+            # Keep the civilian units found; patrol gets the runnable roster over the load they leave it.
+            sized = self.sized_patrol({t: counts[t] for t in civilian_indices(self.data)}, solver,
+                                      max(3.0, 0.3 * time_limit), budget, started)
+            if sized is None:
+                return SolveStats(Status.TIME_LIMIT, None, None, None, stats.solve_seconds, stats.solver,
+                                  "no runnable patrol roster was found in time"), None
+            result = replace(sized, status=stats.status, gap=gap, gap_hours=gap_hours)
+        else:
+            result = plan_result(
+                self.data, counts, m.cover, m.pattern_costs, status=stats.status, objective_name=self.objective,
+                budget=budget, gap=gap, gap_hours=gap_hours, seconds=time.perf_counter() - started,
+                solver=stats.solver, floors=m.floor, officer_extra=m.officer_extra)
         return stats, replace(result, why_none=_why_none(self.data, m, result, budget))
 
     def diagnose(self, budget: float | None, solver: str, time_limit: float) -> str:
@@ -447,7 +460,7 @@ def solve_mix(
         return failure(Status.INFEASIBLE, "none", objective, budget, time.perf_counter() - started,
                        "infeasible: " + "; ".join(problems) + ".")
     by_hand = objective == "min-cost" and min_officer_hours_freed is None and not job.hold
-    first = max(0.4 * time_limit, min(time_limit, 2.0)) if by_hand else time_limit
+    first = max(0.4 * time_limit, min(time_limit, 5.0)) if by_hand else time_limit
     stats, result = job.solve(budget, min_officer_hours_freed, solver, first, gap_rel)
     candidates: list[MixResult] = []
     if by_hand and stats.status != Status.INFEASIBLE and time_limit - (time.perf_counter() - started) >= 1.0:
