@@ -33,6 +33,7 @@ from optimize.patterns import (
     STANDARD_DAY_PATTERNS,
     ShiftPattern,
     coverage_matrix,
+    days_label,
     generate_patterns,
     week_mask,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "bin_label",
     "bin_minutes_for",
     "coverage_matrix",
+    "days_label",
     "describe_bins",
     "erlang_b",
     "erlang_c",

@@ -56,6 +56,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def format_profile(s: dict) -> str:
     """The readable summary of `coplan profile`."""
+    from planner.profile import detection_lines
+
     lines = [f"coplan profile: {s['source']}", ""]
     lines.append(f"Rows read        {s['rows_read']:>10,}")
     lines.append(f"  imported       {s['rows_imported']:>10,}  ({s['calls_imported']:,} calls; "
@@ -63,6 +65,7 @@ def format_profile(s: dict) -> str:
     lines.append(f"  rejected       {s['rows_rejected']:>10,}")
     for reason, n in s["rejections"].items():
         lines.append(f"    {n:>8,}  {reason}")
+    lines += detection_lines(s)   # rows set aside, agencies, why each column was chosen
     p = s["period"]
     lines.append(f"Period           {p['start'][:16]} to {p['end'][:16]} ({p['days']:.1f} days)")
     lines.append(f"Time zone        {s['timezone'] or 'none given (times taken as written)'}")
@@ -88,6 +91,10 @@ def format_profile(s: dict) -> str:
         for e in s["unmatched_call_types"][:10]:
             lines.append(f"  {e['calls']:>7,}  {e['call_type']}")
         lines.append("")
+    if s.get("warnings"):
+        lines.append("Warnings (where the export is too thin to trust every figure):")
+        lines += [f"  - {w}" for w in s["warnings"]]
+        lines.append("")
     if s["notes"]:
         lines.append("Notes:")
         lines += [f"  - {n}" for n in s["notes"]]
@@ -112,9 +119,51 @@ def load_scenario_and_data(path: str | Path):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a scenario file; then, as warnings (exit code 0), a roster below its min_on_duty and, from the offered
+    load alone (no simulation), the hours of the week in which officers cannot keep up."""
+    from planner.overload import below_minimum
+
     s = load_scenario_and_data(args.scenario)
     print(f"{args.scenario}: valid scenario {s.name!r} with responders {', '.join(s.responders)} and policy for "
           f"{len(s.policy)} categories")
+    for line in below_minimum(s):
+        print(f"warning: {line}")
+    if s.data.calls is None:
+        print("note: the scenario names no calls export ([data] calls), so its load is not checked")
+        return 0
+    from planner.demand import build_demand, load_calls
+    from planner.overload import check_load
+
+    check = check_load(s, build_demand(s, load_calls(s)))
+    print(format_overload(check.reasons, before_simulation=True))
+    return 0
+
+
+def format_overload(reasons, *, before_simulation: bool = False) -> str:
+    """One line: 'Overloaded: ...' with every reason, or that the scenario is sound."""
+    if reasons:
+        return (f"Overloaded: {'; '.join(reasons)}. Its figures {'would not be' if before_simulation else 'are not'} "
+                f"a result.")
+    if before_simulation:
+        return "Load: officers have room in every hour of the week for the load left to them."
+    return "Sound: every call answered, officers have room in every hour of the week, and the queue does not grow."
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """Size a first baseline scenario from a calls export (planner.baseline) and write it."""
+    from planner.baseline import first_baseline, format_first_baseline, scenario_text
+    from planner.fileio import atomic_write_text
+    from planner.sufficiency import data_warnings
+
+    result = _load_calls(args)
+    out = Path(args.out)
+    first = first_baseline(result, calls=Path(args.calls), mapping=Path(args.mapping) if args.mapping else None,
+                           codes=Path(args.codes) if args.codes else None, timezone=args.tz, folder=out.parent)
+    atomic_write_text(out, scenario_text(first))
+    sys.stdout.write(format_first_baseline(first))
+    for w in data_warnings(result):
+        print(f"warning: {w}")
+    print(f"wrote {out}: a proposal; replace its officer roster with the department's real one")
     return 0
 
 
@@ -154,18 +203,31 @@ def format_simulation(run) -> str:
         return f"  {label:<44}{m:>12{fmt}}{unit}  ({lo:{fmt}} to {hi:{fmt}})"
 
     out = [f"coplan simulate: {run.scenario}",
+           format_overload(run.warnings),
            f"{run.replications} replications of {run.horizon_days:g} days ({run.warmup_days:g} warm-up), seed {run.seed}; "
            "annual figures, mean (95% interval)", ""]
     out.append(line("Officer hours on calls a year", "officer_hours_on_calls"))
     out.append(line("Officer utilisation", "officer_utilisation", ".1%"))
-    out.append(line("Response time P50 (min)", "response_minutes_p50", ".1f"))
-    out.append(line("Response time P90 (min)", "response_minutes_p90", ".1f"))
+    out.append(line("Officer hours freed a year", "officer_hours_freed"))
+    out.append(line("  officer time of calls civilians answered", "officer_hours_carried_by_civilians"))
+    out.append(line("  officer hours backing up civilian units", "officer_hours_on_backup"))
+    out.append(line("Response time P50, all calls (min)", "response_minutes_p50", ".1f"))
+    out.append(line("Response time P90, all calls (min)", "response_minutes_p90", ".1f"))
     for name in k.index:
         if name.startswith("response_minutes_p90_by_priority."):
             out.append(line(f"  P90, priority {name.rsplit('.', 1)[1]}", name, ".1f"))
-    out.append(line("Eligible calls that fell back to an officer", "fallback_to_officer"))
+    out.append(line("Police-only calls: response P50 (min)", "response_minutes_p50_police_only", ".1f"))
+    out.append(line("Police-only calls: response P90 (min)", "response_minutes_p90_police_only", ".1f"))
+    for name in k.index:
+        if name.startswith("response_minutes_p90_police_only_by_priority."):
+            out.append(line(f"  P90, police-only priority {name.rsplit('.', 1)[1]}", name, ".1f"))
+    out.append(line("Civilian-route calls: response P50 (min)", "response_minutes_p50_diverted", ".1f"))
+    out.append(line("Civilian-route calls: response P90 (min)", "response_minutes_p90_diverted", ".1f"))
+    out.append(line("Calls offered a year", "calls_offered"))
     for t in run.responder_types:
-        out.append(line(f"Calls answered by {t.replace('_', ' ')}", f"calls_by_responder_type.{t}"))
+        out.append(line(f"  answered by {t.replace('_', ' ')}", f"calls_by_responder_type.{t}"))
+    out.append(line("  left unanswered", "calls_unanswered"))
+    out.append(line("Eligible calls that fell back to an officer", "fallback_to_officer"))
     for t in run.responder_types:
         if t != "officer":
             out.append(line(f"Utilisation of {t.replace('_', ' ')}", f"utilisation.{t}", ".1%"))
@@ -331,6 +393,8 @@ def format_comparison(c) -> str:
     out = [f"coplan compare: {len(c.scenarios)} scenarios against {c.baseline!r}", ""]
     out += [f"- {s}" for s in c.summary()]
     out.append("")
+    if c.overloaded(c.baseline):
+        out += [f"Overloaded baseline {c.baseline}: {'; '.join(c.warnings[c.baseline])}.", ""]
     for name in c.scenarios:
         if name == c.baseline:
             continue
@@ -433,6 +497,8 @@ def format_plan(result) -> str:
             out.append(f"  simulation check {it['iteration']}: officer hours freed predicted "
                        f"{it['officer_hours_freed_predicted']:,.0f}, simulated {sim_h['mean']:,.0f} "
                        f"(95% interval {sim_h['ci_low']:,.0f} to {sim_h['ci_high']:,.0f})")
+        for label, minutes in (it.get("response_minutes") or {}).items():
+            out.append(f"  simulation check {it['iteration']}: response time, {label}: {minutes:,.1f} min")
         out.append(f"  simulation check {it['iteration']}: bins missing the target {it['bins_missed']}, "
                    f"officer utilisation {it['officer_utilisation']:.1%}, "
                    f"{'holds' if it.get('holds') else 'raised and re-solved' if 'holds' not in it else 'still misses'}")
@@ -874,6 +940,18 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("base", type=scenario_file, help="the scenario to start from, e.g. the city's baseline")
     ta.add_argument("--out", required=True, type=output_file("the scenario", ".toml"), help="scenario file to write")
     sp.set_defaults(func=cmd_template)
+
+    sp = sub.add_parser("baseline", help="propose a first baseline scenario sized from a calls export",
+                        description="Write a first baseline scenario sized from a calls export: officers on duty by "
+                                    "hour of the week from Erlang C and the rule of 60 on the load the calls show, "
+                                    "as a roster a department can run, with reference costs and the programme "
+                                    "policy defaults. It is a proposal: replace its roster with the real one.")
+    sp.add_argument("calls", type=calls_file, help="CAD export: CSV (optionally .gz), XLSX or Parquet")
+    sp.add_argument("--mapping", type=mapping_file, help="mapping file (TOML): columns, options, category rules")
+    sp.add_argument("--codes", type=codes_file, help="code table (CSV/XLSX: code, description)")
+    sp.add_argument("--tz", type=time_zone, help="agency time zone, e.g. America/Chicago")
+    sp.add_argument("--out", required=True, type=output_file("the scenario", ".toml"), help="scenario file to write")
+    sp.set_defaults(func=cmd_baseline)
 
     sp = sub.add_parser("validate", help="check a scenario file")
     sp.add_argument("scenario", type=scenario_file, help="scenario file (TOML)")

@@ -312,12 +312,33 @@ def optimise(scenario: Scenario, demand: Demand | None = None, *, objective: str
         finally:
             job.close()
         out.pareto = _with_plan_carried(out.pareto, mix, scenario)
+        if objective == "min-cost":
+            _cheapest_point_as_plan(out, scenario, patterns)
         if simulate_check:
             yield from _simulate_frontier(out, demand, check_replications, check_horizon_days)
     if simulate_check and out.plan is not None:
         yield from _simulation_corrected(out, data, demand, patterns, run_solve, check_iterations,
                                          check_replications, check_horizon_days)
     return out
+
+
+def _cheapest_point_as_plan(out: PlanResult, scenario: Scenario, patterns: dict[str, opt.ShiftPattern]) -> None:
+    """Lowest cost: a frontier point is a plan with patrol sized to its target too; one cheaper than the plan the
+    solve found in its time is the better answer, and becomes the plan."""
+    found = [p for p in out.pareto if p.mix is not None and p.mix.units_by_pattern is not None
+             and p.annual_cost is not None and (scenario.targets.budget is None
+                                                or (p.civilian_cost or 0.0) <= scenario.targets.budget + 1e-6)]
+    current = out.result.total_cost
+    if not found:
+        return
+    best = min(found, key=lambda p: p.annual_cost)
+    if current is not None and best.annual_cost >= current - 1e-6:
+        return
+    out.result = replace(best.mix, objective_name="min-cost", budget=out.budget, objective=best.annual_cost,
+                         explanation=f"{best.mix.explanation}; the trade-off point at a civilian budget of "
+                                     f"${best.budget:,.0f} costs less in all than the plan found alone, so it is "
+                                     f"the plan")
+    out.plan = plan_as_scenario(scenario, out.result, patterns)
 
 
 def _with_plan_carried(points: list[opt.ParetoPoint], plan: opt.MixResult, scenario: Scenario) -> list[opt.ParetoPoint]:

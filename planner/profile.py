@@ -138,6 +138,14 @@ def unmatched_call_types(calls: pd.DataFrame, top: int = 20) -> list[tuple[str, 
     return [(str(k), int(v)) for k, v in vc.items()]
 
 
+def _data_warnings(result: ImportResult, profile: DemandProfile) -> list[str]:
+    """Where the export is too thin to trust every figure (planner.sufficiency; imported here, not at the top:
+    that module imports this one)."""
+    from planner.sufficiency import data_warnings
+
+    return data_warnings(result, profile)
+
+
 def profile_summary(result: ImportResult, profile: DemandProfile, top: int = 20) -> dict:
     """The JSON of `coplan profile`: every row accounted for, rates, durations, unmatched types."""
     calls = result.calls
@@ -174,6 +182,7 @@ def profile_summary(result: ImportResult, profile: DemandProfile, top: int = 20)
         "outcome_hints": ({str(k): int(v) for k, v in calls["outcome_hint"].value_counts().items() if k}
                           if "outcome_hint" in calls else {}),
         "notes": list(result.notes),
+        "warnings": _data_warnings(result, profile),
     }
 
 

@@ -106,8 +106,8 @@ CREATE TABLE scenarios (
 _RUN_FRAMES = ("kpis", "replication_kpis", "utilisation_by_bin", "busy_hours_by_bin", "on_duty_hours_by_bin",
                "records")
 _COST_FRAMES = {"staffing": "cost_staffing", "per_replication": "cost_per_replication", "kpis": "cost_kpis"}
-HEADLINE_KPIS = ("officer_hours_on_calls", "officer_utilisation", "response_minutes_p90", "fallback_to_officer",
-                 "total_annual_cost")
+HEADLINE_KPIS = ("officer_hours_on_calls", "officer_utilisation", "calls_unanswered", "response_minutes_p90",
+                 "fallback_to_officer", "total_annual_cost")
 
 
 def _now() -> dt.datetime:
@@ -269,6 +269,17 @@ class Project:
         self.scenarios[stored.name] = stored
         return stored
 
+    def add_first_baseline(self):
+        """Add a first baseline sized from the project's calls (planner.baseline) and return how it was sized;
+        a project with no scenario gets it as its first. It is a proposal until the user enters the real roster."""
+        from planner.baseline import first_baseline
+
+        if self.imported is None:
+            raise ProjectError(f"{self.label}: no calls imported yet; import a calls export first")
+        first = first_baseline(self.imported, timezone=self.imported.timezone)
+        self.add_scenario(first.scenario)
+        return first
+
     def import_scenario(self, path: str | Path) -> Scenario:
         """Read a scenario file (a `base = ...` it names is resolved) and add it."""
         return self.add_scenario(load_scenario(path))
@@ -421,6 +432,12 @@ def _write_run(con: sqlite3.Connection, name: str, position: int, saved: SavedRu
     frames = {f: getattr(r, f) for f in _RUN_FRAMES}
     frames["fallback_by_bin"] = pd.DataFrame({"fallback": np.asarray(r.fallback_by_bin, dtype=float)})
     frames.update({key: getattr(c, attr) for attr, key in _COST_FRAMES.items()})
+    # Kept since the accounting of every call and the overload check (a run saved before has none of them).
+    frames["accounting"] = r.accounting
+    frames["warnings"] = pd.DataFrame({"warning": pd.Series(list(r.warnings), dtype="string")})
+    if r.officer_load_by_bin is not None and r.officer_capacity_by_bin is not None:
+        frames["overload"] = pd.DataFrame({"officer_load": np.asarray(r.officer_load_by_bin, dtype=float),
+                                           "officer_capacity": np.asarray(r.officer_capacity_by_bin, dtype=float)})
     con.executemany("INSERT INTO run_frames VALUES (?, ?, ?, ?)",
                     [(name, k, len(df), frame_to_bytes(df)) for k, df in frames.items()])
 
@@ -647,7 +664,12 @@ def _read_run(con: sqlite3.Connection, row: tuple) -> SavedRun:
         scenario=name, **{f: frames[f] for f in _RUN_FRAMES},
         fallback_by_bin=np.array(frames["fallback_by_bin"]["fallback"].to_numpy(dtype=float)),
         replications=int(reps), seed=int(seed), workers=int(workers), horizon_days=float(horizon),
-        warmup_days=float(warmup), responder_types=tuple(json.loads(types)), notes=json.loads(sim_notes))
+        warmup_days=float(warmup), responder_types=tuple(json.loads(types)), notes=json.loads(sim_notes),
+        accounting=frames.get("accounting", pd.DataFrame()),
+        warnings=[str(w) for w in frames["warnings"]["warning"]] if "warnings" in frames else [])
+    if "overload" in frames:
+        run.officer_load_by_bin = frames["overload"]["officer_load"].to_numpy(dtype=float)
+        run.officer_capacity_by_bin = frames["overload"]["officer_capacity"].to_numpy(dtype=float)
     costs = CostSummary(scenario=name, **{attr: frames[key] for attr, key in _COST_FRAMES.items()},
                         unit_costs=json.loads(unit_costs), unit_cost_sources=json.loads(sources))
     return SavedRun(scenario_toml=toml_text, run=run, costs=costs, created_at=_time(created),

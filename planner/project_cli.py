@@ -31,6 +31,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     project = open_project(args.file)
     had_runs = bool(project.runs)
     r = project.import_calls(args.calls, args.mapping, codes=args.codes, tz=args.tz)
+    added = project.add_first_baseline() if not project.scenarios else None
     project.save()
     print(f"{args.file}: imported {r.calls_imported:,} calls from {Path(args.calls).name} "
           f"({r.rows_read:,} rows read, {r.rows_merged:,} were extra units of a call, {r.rows_rejected:,} rejected)")
@@ -38,6 +39,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  {n:>8,} rejected: {reason}")
     if had_runs:
         print("  saved runs planned for the calls the project held before; run the scenarios again to update them")
+    if added is not None:
+        print(f"  added the first scenario {added.scenario.name!r}, sized from these calls: "
+              f"{added.roster_explanation}; it is a proposal: replace its officer roster with the department's "
+              f"real one (coplan project add-scenario --replace, or the app's Staffing page)")
     return 0
 
 
@@ -121,6 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 _HEADLINE_WORDS = {
     "officer_hours_on_calls": ("officer hours on calls a year", "hours"),
+    "calls_unanswered": ("calls left unanswered a year", "calls"),
     "officer_utilisation": ("officer time committed to calls", "share"),
     "response_minutes_p90": ("response time P90", "minutes"),
     "fallback_to_officer": ("eligible calls that fell back to an officer a year", "calls"),
@@ -135,6 +141,8 @@ def _format_run(saved, current: bool) -> str:
     stale = "" if current else "  [planned for calls the project no longer holds]"
     lines = [f"  {saved.name}: run {saved.created_at:%Y-%m-%d %H:%M} UTC, {r.replications} replications of "
              f"{r.horizon_days:g} days, seed {r.seed}{stale}"]
+    if r.warnings:
+        lines.append(f"      Overloaded: {'; '.join(r.warnings)}")
     for k, v in saved.headline().items():
         label, unit = _HEADLINE_WORDS[k]
         lines.append(f"      {label:<52}{format_value(v['mean'], unit):>14}  "
@@ -161,7 +169,7 @@ def project_summary(project) -> dict[str, Any]:
     runs = []
     for name, saved in project.runs.items():
         r = saved.run
-        runs.append({"scenario": name, "created_at": saved.created_at.isoformat(),
+        runs.append({"scenario": name, "created_at": saved.created_at.isoformat(), "warnings": list(r.warnings),
                      "calls_current": project.run_is_current(name), "replications": r.replications,
                      "seed": r.seed, "horizon_days": r.horizon_days, "warmup_days": r.warmup_days,
                      "coplan_version": saved.coplan_version, "kpis": saved.headline()})

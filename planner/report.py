@@ -173,6 +173,8 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
         "baseline": comparison.baseline,
         "scenarios": list(comparison.scenarios),
         "summary": comparison.summary(),
+        # Scenario name -> why it is overloaded, one line each; an empty list for a sound scenario.
+        "warnings": {name: list(reasons) for name, reasons in comparison.warnings.items()},
         "kpis": [{k: str(v) for k, v in row.items()} for row in kpis.to_dict("records")],
         "results": results,
         "settings": settings,
@@ -258,12 +260,38 @@ def _other_call_types(d: Demand, top: int = 15) -> tuple[int, list[tuple[str, in
     return int((calls["category"] == "other").sum()), unmatched_call_types(calls, top=top)
 
 
+def _paragraphs(doc: str | None) -> list[str]:
+    """A module docstring as paragraphs of plain text (its lists become one paragraph per item)."""
+    out = []
+    for para in (doc or "").strip().split("\n\n"):
+        items = [[]]
+        for line in para.strip().splitlines():
+            if line.lstrip().startswith("- ") and items[-1]:
+                items.append([])
+            items[-1].append(line.strip().removeprefix("- "))
+        out += [" ".join(i).replace("`", "") for i in items if i]
+    return [p for p in out if p]
+
+
 def _cost_method() -> list[str]:
     """The cost model's own description (planner/costs.py), paragraph by paragraph."""
-    doc = cost_model.__doc__ or ""
-    paras = [" ".join(line.strip() for line in p.strip().splitlines()).replace("`", "")
-             for p in doc.strip().split("\n\n")]
-    return [p for p in paras if p]
+    return _paragraphs(cost_model.__doc__)
+
+
+def _overload_method() -> list[str]:
+    """What makes a scenario overloaded (planner/overload.py), paragraph by paragraph."""
+    from planner import overload
+
+    return _paragraphs(overload.__doc__)
+
+
+def data_warnings_for(d: Demand) -> list[str]:
+    """Data-sufficiency warnings of the calls a scenario planned for (planner.sufficiency)."""
+    from planner.sufficiency import data_warnings
+
+    return data_warnings(d.result, d.profile if d.profile.bin_minutes == 60 else None,
+                         exclude=tuple(c for c in d.result.calls["category"].astype(str).unique()
+                                       if c not in d.categories))
 
 
 def _settings_words(e: Evaluation) -> str:
@@ -387,6 +415,27 @@ class _Pdf:
         return Image(io.BytesIO(png), width=w, height=h)
 
 
+def _overload_box(pdf: _Pdf, c: Comparison) -> list[Any]:
+    """A red box naming every overloaded scenario and why (nothing when all are sound): for page one."""
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    flagged = [(name, reasons) for name, reasons in c.warnings.items() if reasons]
+    if not flagged:
+        return []
+    red = pdf.colors.HexColor("#B00020")
+    lines = [pdf.p("<b>Overloaded: these scenarios' officers cannot keep up, so their figures are not a result. "
+                   "No officer hours freed and no savings are claimed for them.</b>", pdf.body)]
+    for name, reasons in flagged:
+        role = " (the baseline: no option can be measured against it)" if name == c.baseline else ""
+        lines.append(pdf.p(f"<b>{escape(name)}</b>{role}: {escape('; '.join(reasons))}.", pdf.small))
+    box = Table([[lines]], colWidths=[pdf.width], hAlign="LEFT")
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, red),
+                             ("BACKGROUND", (0, 0), (-1, -1), pdf.colors.HexColor("#FDECEA")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                             ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
+    return [Spacer(1, 0.2 * pdf.inch), box]
+
+
 def _change(row: pd.Series) -> str:
     """'change +0.3 min (+0.2 min to +0.5 min)', or the table's words when there is no clear change."""
     words = describe_delta(row)
@@ -410,11 +459,21 @@ def _summary_bullets(c: Comparison) -> list[tuple[str, list[str]]]:
         if "response_minutes_p90_by_priority.1" in kpis:
             r = c.row(s, "response_minutes_p90_by_priority.1")
             text += f"; priority 1 calls, 90th percentile {format_value(r['mean'], 'minutes')}, {_change(r)}"
+        if "response_minutes_p90_police_only_by_priority.1" in kpis:
+            r = c.row(s, "response_minutes_p90_police_only_by_priority.1")
+            text += (f". Police-only priority 1 calls (no civilian route), 90th percentile "
+                     f"{format_value(r['mean'], 'minutes')}, {_change(r)}")
+        if "response_minutes_p90_diverted" in kpis and _finite(c.row(s, "response_minutes_p90_diverted")["mean"]):
+            r = c.row(s, "response_minutes_p90_diverted")
+            text += (f"; calls with a civilian route (whoever answered them), 90th percentile "
+                     f"{format_value(r['mean'], 'minutes')}, {_change(r)}")
         lines.append(text + ".")
     b50, b90 = c.row(base, "response_minutes_p50")["mean"], c.row(base, "response_minutes_p90")["mean"]
     out.append((f"<b>Response time</b> from the call to the first unit on scene: in the baseline, half the calls "
                 f"are answered within {format_value(b50, 'minutes')} and nine in ten within "
-                f"{format_value(b90, 'minutes')}.", lines))
+                f"{format_value(b90, 'minutes')}. Police-only calls and calls with a civilian route are shown apart: "
+                "a civilian unit's longer drive is not officers responding more slowly. A call left unanswered "
+                "counts with the wait it had when the simulation ended.", lines))
     lines = []
     for s in options:
         fb = c.row(s, "fallback_to_officer")
@@ -466,7 +525,8 @@ def _kpi_tables(pdf: _Pdf, c: Comparison) -> list[Any]:
                     line.append(pdf.p(value, pdf.cell))
                 else:
                     d = escape(describe_delta(v))
-                    colour = _delta_colour(v)
+                    # An overloaded scenario's changes are no improvement, whichever way they go.
+                    colour = "#222222" if c.overloaded(s) else _delta_colour(v)
                     line.append(pdf.p(f"{value}<br/><font size=6.8 color='{colour}'>{d}</font>", pdf.cell))
             rows.append(line)
         out.append(pdf.table(rows, [label_w] + [col_w] * len(cols)))
@@ -565,9 +625,22 @@ def _assumptions_section(pdf: _Pdf, c: Comparison) -> list[Any]:
     out = [pdf.t("Where each scenario's figures come from", pdf.h2)]
     for e in c.evaluations:
         out.append(pdf.p(f"<b>{escape(e.name)}</b>: {escape(e.scenario.source or 'no source stated')}", pdf.body))
-    out.append(pdf.t("How costs are counted", pdf.h2))
+    out.append(pdf.t("How costs are counted, and officer hours freed", pdf.h2))
     for para in _cost_method():
         out.append(pdf.t(para, pdf.body if para.startswith("headcount =") else pdf.small))
+    out.append(pdf.t("When a scenario is overloaded", pdf.h2))
+    for para in _overload_method():
+        out.append(pdf.t(para, pdf.small))
+    for d, names in _distinct_demands(c, _import_key):
+        warnings = data_warnings_for(d)
+        heading = "Is the data enough?" + ("" if len(names) == len(c.evaluations) else f" ({', '.join(names)})")
+        block = [pdf.t(heading, pdf.h2)]
+        if warnings:
+            block += [pdf.bullet(escape(w[:1].upper() + w[1:]) + ".") for w in warnings]
+        else:
+            block.append(pdf.p(f"{escape(_export_name(d))}: at least 8 weeks of calls, every hour of the week on "
+                               "enough calls, time on scene measured, and most calls placed in a category.", pdf.small))
+        out.append(KeepTogether(block))
     # Responder figures, once per distinct set of figures, for the types the scenarios staff.
     items = []
     for e in c.evaluations:
@@ -715,6 +788,7 @@ def write_pdf(comparison: Comparison, path: str | Path, *, title: str | None = N
         rows.append([pdf.p(f"<b>{escape(e.name)}</b>{role}", pdf.cell),
                      pdf.t(e.scenario.description or "-", pdf.cell)])
     story.append(pdf.table(rows, [pdf.width * 0.32, pdf.width * 0.68]))
+    story += _overload_box(pdf, c)
     first = c.evaluations[0]
     story += [Spacer(1, 0.25 * pdf.inch),
               pdf.t(f"Simulated with coplan: {_settings_words(first)}. Figures are a year unless stated; ranges "
@@ -732,8 +806,13 @@ def write_pdf(comparison: Comparison, path: str | Path, *, title: str | None = N
     if not options:
         story.append(pdf.p("Only the baseline is here: add options (scenarios) to compare them with it.", pdf.body))
     for sentence in c.summary():
-        # The option's name in bold; the sentence itself word for word as Comparison.summary() wrote it.
+        # The option's name (or "Overloaded:") in bold; the sentence itself word for word as summary() wrote it.
         name = next((n for n in options if sentence.startswith(n + ":")), "")
+        if sentence.startswith("Overloaded:"):
+            name = "Overloaded:"
+            story.append(pdf.bullet(f"<font color='#B00020'><b>{escape(name)}</b></font>"
+                                    f"{escape(sentence[len(name):])}"))
+            continue
         story.append(pdf.bullet(f"<b>{escape(name)}</b>{escape(sentence[len(name):])}"))
     for head, lines in _summary_bullets(c):
         story.append(pdf.bullet(head))
@@ -879,13 +958,24 @@ def _xlsx_summary(wb, c: Comparison, title: str, date: dt.date) -> None:
         ws.merge_cells(start_row=sh.row, start_column=1, end_row=sh.row, end_column=2 + len(c.scenarios))
         ws.row_dimensions[sh.row].height = 45
         sh.row += 1
+    flagged = [(name, reasons) for name, reasons in c.warnings.items() if reasons]
+    if flagged:
+        sh.row += 1
+        sh.title("Overloaded: these scenarios' officers cannot keep up; their figures are not a result")
+        for name, reasons in flagged:
+            sh.put(sh.row, 1, f"{name}: {'; '.join(reasons)}")
+            ws.merge_cells(start_row=sh.row, start_column=1, end_row=sh.row, end_column=2 + len(c.scenarios))
+            ws.row_dimensions[sh.row].height = 45
+            sh.row += 1
     sh.wrap_cols.discard(1)
     sh.row += 1
     sh.title("Headline figures (a year unless stated; changes are against the baseline)")
     sh.header(["Figure", "Unit", *c.scenarios])
-    for k in ("officer_hours_freed", "officer_hours_on_calls", "officer_utilisation", "response_minutes_p50",
-              "response_minutes_p90", "fallback_to_officer", "staffing_cost_total", "downstream_cost_total",
-              "total_annual_cost", "cost_per_call"):
+    for k in ("officer_hours_freed", "officer_fte_freed", "cost_per_officer_hour_freed", "officer_hours_on_calls",
+              "officer_utilisation", "calls_offered", "calls_unanswered", "response_minutes_p50",
+              "response_minutes_p90", "response_minutes_p90_police_only_by_priority.1",
+              "response_minutes_p90_diverted", "fallback_to_officer", "staffing_cost_total",
+              "downstream_cost_total", "total_annual_cost", "cost_per_call"):
         if k not in set(c.table["kpi"]):
             continue
         rows = [c.row(s, k) for s in c.scenarios]
@@ -1052,6 +1142,11 @@ def _xlsx_assumptions(wb, c: Comparison) -> None:
             sh.line([e.name, "Simulation", item, v, unit, "coplan run settings"], [None, None, None, fmt, None, None])
     for para in _cost_method():
         sh.line(["all", "Cost method", "", para, None, "planner/costs.py"])
+    for para in _overload_method():
+        sh.line(["all", "Overload", "", para, None, "planner/overload.py"])
+    for d, names in _distinct_demands(c, _import_key):
+        for w in data_warnings_for(d):
+            sh.line([", ".join(names), "Data sufficiency", _export_name(d), w, None, "planner/sufficiency.py"])
     sh.finish("C2")
     sh.ws.column_dimensions["D"].width = 60
     sh.ws.column_dimensions["F"].width = 60

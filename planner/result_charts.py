@@ -260,13 +260,20 @@ def _label_spot(ax: Axes, xy: tuple[float, float], text: str, fontsize: float,
 
 # ------------------------------------------------------------------------------------ response times
 def _response_minutes(e: Evaluation, priority: int | None) -> np.ndarray:
+    """Response minutes of the calls answered (of the priority, if given)."""
+    x, _ = _answered_and_offered(e, priority)
+    return x
+
+
+def _answered_and_offered(e: Evaluation, priority: int | None) -> tuple[np.ndarray, int]:
+    """Response minutes of the calls answered, and how many calls were offered (answered or not)."""
     rec = e.run.records
     if rec is None or rec.empty or "response_minutes" not in rec:
-        return np.array([])
+        return np.array([]), 0
     if priority is not None:
         rec = rec[rec["priority"] == priority]
     x = rec["response_minutes"].to_numpy(dtype=float)
-    return x[np.isfinite(x)]
+    return x[np.isfinite(x)], len(x)
 
 
 def _kpi_key(stat: str, priority: int | None) -> str:
@@ -276,8 +283,11 @@ def _kpi_key(stat: str, priority: int | None) -> str:
 def response_time_distribution(evaluations: Sequence[Evaluation], ax: Axes, priority: int | None = None) -> None:
     """Share of calls answered within x minutes (ECDF of every simulated call) per scenario.
 
-    The median (P50) and 90th percentile (P90) marked on each curve are the KPI table's figures (the mean
-    over replications), so the chart and the table never disagree.
+    The share is of every call offered: where calls were left unanswered, the curve levels off below 100% and
+    the legend says how many. The median (P50) and 90th percentile (P90) marked on each curve are the KPI table's
+    figures (the mean over replications), so the chart and the table never disagree; where calls were left
+    unanswered they are lower bounds (an unanswered call counts with the wait it had when the run ended), stated
+    in the legend with "≥" and not marked on the curve.
     """
     what = "all calls" if priority is None else f"priority {priority} calls"
     title = f"Response time, {what} (call to arrival)"
@@ -285,19 +295,27 @@ def response_time_distribution(evaluations: Sequence[Evaluation], ax: Axes, prio
     colours = scenario_colours(names, names[0] if names else None)
     drawn, top = 0, 0.0
     for e in evaluations:
-        x = np.sort(_response_minutes(e, priority))
+        x, offered = _answered_and_offered(e, priority)
+        x = np.sort(x)
         if not len(x):
             continue
         step = max(1, len(x) // 4000)   # a few thousand points draw the same curve as 100,000
-        xs = x[::step]
-        ys = (np.arange(len(x))[::step] + 1) / len(x)
+        xs = np.append(x[::step], x[-1])
+        ys = np.append((np.arange(len(x))[::step] + 1) / offered, len(x) / offered)
         p50, p90 = e.run.kpi(_kpi_key("p50", priority)), e.run.kpi(_kpi_key("p90", priority))
-        label = wrap(e.name, 30) + f"\nP50 {p50:.1f} min, P90 {p90:.1f} min"
+        unanswered = len(x) < offered
+        # With calls left unanswered, the table's percentiles count them with the wait they had when the run ended:
+        # lower bounds, not points of this curve of calls answered, so they are stated and not marked.
+        bound = "\u2265 " if unanswered else ""
+        label = wrap(e.name, 30) + f"\nP50 {bound}{p50:,.1f} min, P90 {bound}{p90:,.1f} min"
+        if unanswered:
+            label += f"\n{1 - len(x) / offered:.0%} of calls never answered"
         ax.plot(xs, ys, color=colours[e.name], linewidth=1.6, label=label, gid=e.name,
                 linestyle=LINE_STYLES[drawn % len(LINE_STYLES)])
-        ax.plot([p50, p90], [0.5, 0.9], linestyle="none", marker="o", markersize=5, color=colours[e.name],
-                markeredgecolor="white", gid=f"{e.name} P50/P90")
-        top = max(top, float(np.quantile(x, 0.98)), p90 if math.isfinite(p90) else 0.0)
+        if not unanswered:
+            ax.plot([p50, p90], [0.5, 0.9], linestyle="none", marker="o", markersize=5, color=colours[e.name],
+                    markeredgecolor="white", gid=f"{e.name} P50/P90")
+        top = max(top, float(np.quantile(x, 0.98)), p90 if math.isfinite(p90) and not unanswered else 0.0)
         drawn += 1
     if not drawn:
         _nothing_to_draw(ax, title, f"No simulated {what}")

@@ -36,6 +36,22 @@ def default_max_start_times(responder: str) -> int:
     return DEFAULT_MAX_START_TIMES.get(responder, DEFAULT_MAX_START_TIMES_CIVILIAN)
 
 
+# Officers a department keeps on duty in every hour, whatever the load (DESIGN: "a minimum number of
+# officers on duty every hour"); a scenario's min_on_duty replaces it. Civilian types have none.
+DEFAULT_MIN_ON_DUTY = {FALLBACK_TYPE: 2.0}
+
+# The chance that a civilian unit on scene calls police for backup, when the policy does not say:
+# Eugene's CAHOOTS answered about 24,000 calls in 2019 and asked police for backup about 150 times.
+DEFAULT_BACKUP_RATE = 150 / 24000
+BACKUP_RATE_SOURCE = ("CAHOOTS, Eugene OR, 2019: police backup requested about 150 times in about 24,000 calls "
+                      "(0.6%)")
+
+
+def default_min_on_duty(responder: str) -> float:
+    """Units a type keeps on duty in every hour unless the scenario says otherwise (2 officers, else 0)."""
+    return DEFAULT_MIN_ON_DUTY.get(responder, 0.0)
+
+
 # Time on scene (minutes) when the export has no timestamps to measure it. Mental-health calls take
 # longer on scene than others (one study: 44%-182% longer); these defaults sit inside that range.
 DEFAULT_ON_SCENE_MINUTES = {
@@ -97,7 +113,7 @@ class Responder:
     shift_hours: tuple[float, ...]   # shift lengths the optimiser may use
     on_duty_by_hour: np.ndarray | None  # 168 units on duty, Monday 00:00 first; None when `shifts` is given
     shifts: tuple[ShiftBlock, ...]
-    min_on_duty_by_hour: np.ndarray   # 168 minimum units on duty (optimisation)
+    min_on_duty_by_hour: np.ndarray   # 168 minimum units on duty: the optimiser keeps them, validate warns below
     max_headcount: int | None
     max_start_times: int = 3          # distinct shift start times a day its rosters may use
 
@@ -148,6 +164,16 @@ class CategoryPolicy:
     outcomes: dict[str, dict[str, float]]   # responder type -> outcome -> probability
     priority: dict[int, float] | None       # used when the export has no priorities
     repeat_call_reduction: dict[str, float] = field(default_factory=dict)  # type -> repeat calls avoided per call
+    backup_rate: dict[str, float] = field(default_factory=dict)  # civilian type -> share of its calls backed up
+
+    def backup_rate_for(self, responder: str) -> float:
+        """The chance a unit of a civilian type calls an officer for backup on one of these calls (the policy's
+        figure, else DEFAULT_BACKUP_RATE for a type the policy makes eligible, else 0)."""
+        if responder == FALLBACK_TYPE:
+            return 0.0
+        if responder in self.backup_rate:
+            return self.backup_rate[responder]
+        return DEFAULT_BACKUP_RATE if self.eligible.get(responder, 0.0) > 0 else 0.0
 
     def routes(self) -> list[tuple[tuple[str, ...], float]]:
         """Triage classes for the simulation: each eligible share may also be served by any type listed
@@ -357,7 +383,7 @@ _RESPONDER_KEYS = {"label", "people_per_unit", "cost_per_person", "overhead_per_
                    "min_on_duty", "max_headcount", "max_start_times", "answer_minutes", "share_within",
                    "max_occupancy"}
 _POLICY_KEYS = {"eligible", "fallback_wait_minutes", "on_scene_minutes", "on_scene_cv", "on_scene_multiplier",
-                "outcomes", "priority", "repeat_call_reduction"}
+                "outcomes", "priority", "repeat_call_reduction", "backup_rate"}
 
 
 def _parse_responder(r: _Reader, name: str, t: dict) -> Responder:
@@ -409,7 +435,7 @@ def _parse_responder(r: _Reader, name: str, t: dict) -> Responder:
         overtime_premium=r.number(t, "overtime_premium", p, 1.5, lo=1, hi=5),
         shift_hours=tuple(float(h) for h in shift_hours),
         on_duty_by_hour=on_duty, shifts=tuple(shifts),
-        min_on_duty_by_hour=_hourly(t.get("min_on_duty", 0), f"{r.where}: {p}min_on_duty"),
+        min_on_duty_by_hour=_hourly(t.get("min_on_duty", default_min_on_duty(name)), f"{r.where}: {p}min_on_duty"),
         max_headcount=max_head, max_start_times=max_starts)
 
 
@@ -501,8 +527,16 @@ def _parse_policy(r: _Reader, name: str, t: dict, responders: dict[str, Responde
         if typ not in responders:
             raise ScenarioError(f"{r.where}: {p}repeat_call_reduction.{typ}: unknown responder type")
         repeat[typ] = r.share(rep_t, typ, f"{p}repeat_call_reduction.")
+    backup_t = r.table(t, "backup_rate", p)
+    backup = {}
+    for typ in backup_t:
+        if typ == FALLBACK_TYPE or typ not in responders:
+            raise ScenarioError(f"{r.where}: {p}backup_rate.{typ}: expected a civilian responder type (the share "
+                                f"of its calls on which it asks an officer for backup); the scenario has "
+                                f"{[x for x in responders if x != FALLBACK_TYPE]}")
+        backup[typ] = r.share(backup_t, typ, f"{p}backup_rate.")
     return CategoryPolicy(
-        name=name, eligible=eligible, repeat_call_reduction=repeat,
+        name=name, eligible=eligible, repeat_call_reduction=repeat, backup_rate=backup,
         fallback_wait_minutes=r.number(t, "fallback_wait_minutes", p, 0.0, lo=0, hi=24 * 60),
         on_scene_minutes=r.number(t, "on_scene_minutes", p, None, lo=0.5, hi=24 * 60),
         on_scene_cv=r.number(t, "on_scene_cv", p, 1.0, lo=0, hi=5),
@@ -716,7 +750,7 @@ def scenario_to_dict(s: Scenario, base: Path | None = None) -> dict[str, Any]:
             t["max_headcount"] = r.max_headcount
         if r.max_start_times != default_max_start_times(name):
             t["max_start_times"] = r.max_start_times
-        if r.min_on_duty_by_hour.any():
+        if not np.array_equal(r.min_on_duty_by_hour, np.full(HOURS_PER_WEEK, default_min_on_duty(name))):
             t["min_on_duty"] = _compact_hourly(r.min_on_duty_by_hour)
         if r.shifts:
             t["shifts"] = [{"start": f"{b.start_minute // 60:02d}:{b.start_minute % 60:02d}", "hours": b.hours,
@@ -738,6 +772,8 @@ def scenario_to_dict(s: Scenario, base: Path | None = None) -> dict[str, Any]:
             t["priority"] = {str(k): v for k, v in p.priority.items()}
         if p.repeat_call_reduction:
             t["repeat_call_reduction"] = dict(p.repeat_call_reduction)
+        if p.backup_rate:
+            t["backup_rate"] = dict(p.backup_rate)
         policy[name] = t
     out: dict[str, Any] = {"name": s.name, "description": s.description, "source": s.source, "data": data,
                            "responders": responders, "policy": policy}

@@ -9,6 +9,17 @@ An hourly `on_duty` list is first turned into the runnable roster with the fewes
 least the stated count on duty in every hour (standard rotations, at most `max_start_times` start times;
 optimize.runnable_roster), so today's roster shows no short shifts or overtime it does not have. The cost
 model (planner.costs) prices that same roster: see `staffing_roster`.
+
+Every call is accounted for: each replication's calls offered equal those answered by each type plus
+those still unanswered when the run ended (`SimulationRun.accounting`, by replication and category).
+
+Officer hours freed (DESIGN: "Every call is accounted for") is measured in the same run: the officer
+time that the calls civilian units answered would have taken (each such call at its category's officer
+busy time: officer travel plus time on scene, times the units an officer call of it takes), plus the
+officer time of the repeat calls their case management avoids, minus the officer time spent backing
+civilian units up on scene. It is never a fall in officer workload that comes from calls nobody answered:
+a scenario without civilian units frees no hours, whatever its patrol does. `officer_hours_freed_rows`
+is the one definition; the comparison, the reports and the optimiser's simulation check all use it.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from planner.scenario import (
 )
 
 WEEK_MINUTES = 7 * 24 * 60
+WEEKS_PER_YEAR = 365.25 / 7
 # Seconds the search for a runnable roster over an hourly on_duty list may take (it is cached afterwards).
 RUNNABLE_ROSTER_TIME_LIMIT = 30.0
 
@@ -152,10 +164,11 @@ def category_specs(scenario: Scenario, demand: Demand) -> tuple[sim.CategorySpec
         pol = scenario.policy_for(c)
         outcomes = {t: {o: float(pol.outcomes.get(t, {}).get(o, 0.0)) for o in OUTCOMES}
                     for t in scenario.responders}
+        backup = {t: pol.backup_rate_for(t) for t in scenario.civilian_types if pol.backup_rate_for(t) > 0}
         specs.append(sim.CategorySpec(
             name=c, routes=tuple(pol.routes()), fallback_wait_minutes=pol.fallback_wait_minutes,
             on_scene_mean_minutes=demand.on_scene_minutes[c], on_scene_cv=pol.on_scene_cv,
-            on_scene_multiplier=dict(pol.on_scene_multiplier), outcome_rates=outcomes))
+            on_scene_multiplier=dict(pol.on_scene_multiplier), outcome_rates=outcomes, backup_rates=backup))
     return tuple(specs)
 
 
@@ -207,6 +220,77 @@ def _trace(demand: Demand, horizon: float) -> tuple[sim.TraceArrivals, float]:
     return trace, end
 
 
+# ------------------------------------------------------------------------------------------ hours freed
+def officer_minutes_per_call(scenario: Scenario, demand: Demand) -> dict[str, float]:
+    """Officer busy minutes one call of each category takes (travel + time on scene, times units sent)."""
+    r = scenario.responders[FALLBACK_TYPE]
+    return {c: float((r.travel_minutes + demand.on_scene_minutes[c]) * demand.mean_units(c)) for c in demand.categories}
+
+
+def _per_year(horizon_days: float, warmup_days: float) -> float:
+    """Annual figures from counts in the statistics window."""
+    return WEEKS_PER_YEAR * 7.0 / (horizon_days - warmup_days)
+
+
+def answered_per_year(run: SimulationRun) -> pd.DataFrame:
+    """Calls a year by replication, category and type sent ("none": unanswered), from the per-call records."""
+    rec = run.records
+    if rec is None or rec.empty:
+        return pd.DataFrame(columns=["replication", "category", "type_sent", "calls"])
+    g = rec.groupby(["replication", "category", "type_sent"], observed=True).size().rename("calls").reset_index()
+    g["calls"] = g["calls"] * _per_year(run.horizon_days, run.warmup_days)
+    g["category"] = g["category"].astype(str)
+    g["type_sent"] = g["type_sent"].astype(str)
+    return g
+
+
+def officer_hours_freed_rows(run: SimulationRun, scenario: Scenario,
+                             minutes_per_call: dict[str, float] | None) -> pd.DataFrame:
+    """Officer hours freed a year, replication by replication, and what it is made of (module docstring).
+
+    Columns: officer_hours_carried_by_civilians, repeat_calls_avoided, officer_hours_saved_by_repeat_calls_avoided,
+    officer_hours_on_backup and officer_hours_freed = carried + repeat-call hours - backup. Without
+    `minutes_per_call` (the calls' demand is not at hand) the hours are NaN: never a guess.
+    """
+    reps = run.replications
+    handled = answered_per_year(run)
+    carried = np.zeros(reps)
+    avoided = np.zeros(reps)
+    repeat_hours = np.zeros(reps)
+    civilians = set(scenario.civilian_types)
+    for rep, cat, sent, n in handled[["replication", "category", "type_sent", "calls"]].itertuples(index=False):
+        k = int(rep)
+        if not 0 <= k < reps or sent not in civilians:
+            continue
+        hours = (minutes_per_call or {}).get(cat, 0.0) / 60.0
+        carried[k] += n * hours
+        rate = scenario.policy_for(cat).repeat_call_reduction.get(sent, 0.0)
+        avoided[k] += n * rate
+        repeat_hours[k] += n * rate * hours
+    rows = run.replication_kpis
+    backup = np.zeros(reps)
+    if "officer_hours_on_backup" in rows:   # runs saved before backups were simulated have none
+        known = rows["officer_hours_on_backup"].to_numpy(dtype=float)[:reps]
+        backup[:len(known)] = np.nan_to_num(known)
+    out = pd.DataFrame({"officer_hours_carried_by_civilians": carried, "repeat_calls_avoided": avoided,
+                        "officer_hours_saved_by_repeat_calls_avoided": repeat_hours,
+                        "officer_hours_on_backup": backup})
+    if minutes_per_call is None:
+        out[["officer_hours_carried_by_civilians", "officer_hours_saved_by_repeat_calls_avoided"]] = np.nan
+    out["officer_hours_freed"] = (out["officer_hours_carried_by_civilians"]
+                                  + out["officer_hours_saved_by_repeat_calls_avoided"] - out["officer_hours_on_backup"])
+    return out
+
+
+def simulated_hours_freed(run: SimulationRun, scenario: Scenario, demand: Demand) -> dict[str, float]:
+    """Officer hours freed a year in a simulation, with its 95% interval over replications (see
+    `officer_hours_freed_rows`: the officer time that the calls civilian units answered would have taken, plus
+    repeat calls avoided, minus backup; never a drop caused by calls nobody answered)."""
+    rows = officer_hours_freed_rows(run, scenario, officer_minutes_per_call(scenario, demand))
+    summary = sim.summarise([{"hours": v} for v in rows["officer_hours_freed"]]).loc["hours"]
+    return {"mean": float(summary["mean"]), "ci_low": float(summary["ci_low"]), "ci_high": float(summary["ci_high"])}
+
+
 # ------------------------------------------------------------------------------------------ results
 @dataclass
 class SimulationRun:
@@ -227,9 +311,22 @@ class SimulationRun:
     warmup_days: float
     responder_types: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
+    # Where every offered call went: one row per replication and category (columns as the engine's
+    # ReplicationResult.accounting, plus `replication`); empty for runs saved before it was kept.
+    accounting: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Officer erlangs left to officers (after civilian units' expected share) and officer units on duty, per
+    # hour of the week (planner.overload); None when not computed.
+    officer_load_by_bin: np.ndarray | None = None
+    officer_capacity_by_bin: np.ndarray | None = None
+    # Why the scenario is overloaded, one line each (planner.overload); empty for a sound scenario.
+    warnings: list[str] = field(default_factory=list)
 
     def kpi(self, name: str) -> float:
         return float(self.kpis.loc[name, "mean"]) if name in self.kpis.index else float("nan")
+
+    @property
+    def overloaded(self) -> bool:
+        return bool(self.warnings)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON of `coplan simulate`: every KPI with mean and 95% interval."""
@@ -249,6 +346,7 @@ class SimulationRun:
         return {"scenario": self.scenario, "replications": self.replications, "seed": self.seed,
                 "workers": self.workers, "horizon_days": self.horizon_days, "warmup_days": self.warmup_days,
                 "units": {"hours": "per year", "calls": "per year", "response_minutes": "minutes"},
+                "overloaded": self.overloaded, "warnings": list(self.warnings),
                 "kpis": groups, "notes": self.notes}
 
 
@@ -259,17 +357,30 @@ _KPI_NAMES = [
     ("response_minutes_mean", "response_minutes_mean"),
     ("response_minutes_p50", "response_minutes_p50"),
     ("response_minutes_p90", "response_minutes_p90"),
+    ("response_minutes_p50.police_only", "response_minutes_p50_police_only"),
+    ("response_minutes_p90.police_only", "response_minutes_p90_police_only"),
+    ("response_minutes_p50.diverted", "response_minutes_p50_diverted"),
+    ("response_minutes_p90.diverted", "response_minutes_p90_diverted"),
     ("fallback_calls_per_year", "fallback_to_officer"),
     ("fallback_share", "fallback_share"),
     ("calls_civilian_route_per_year", "calls_eligible_for_civilians"),
     ("civilian_off_duty_calls_per_year", "eligible_calls_with_no_civilian_on_duty"),
     ("calls_total_per_year", "calls_total"),
+    ("calls_offered_per_year", "calls_offered"),
+    ("calls_unanswered_per_year", "calls_unanswered"),
+    ("calls_abandoned_per_year", "calls_abandoned"),
+    ("backup_dispatches_per_year", "backup_dispatches"),
+    ("backup_hours_per_year", "officer_hours_on_backup"),
+    ("calls_waiting_at_horizon", "calls_waiting_at_horizon"),
+    ("queue_growth_per_week", "queue_growth_per_week"),
     ("p_wait", "share_of_calls_that_waited"),
     ("unserved_calls", "unserved_calls"),
 ]
 _KPI_GROUPS = [
     ("response_minutes_p50.priority_", "response_minutes_p50_by_priority."),
     ("response_minutes_p90.priority_", "response_minutes_p90_by_priority."),
+    ("response_minutes_p50.police_only_priority_", "response_minutes_p50_police_only_by_priority."),
+    ("response_minutes_p90.police_only_priority_", "response_minutes_p90_police_only_by_priority."),
     ("calls_per_year.", "calls_by_responder_type."),
     ("hours_on_calls_per_year.", "hours_on_calls."),
     ("utilisation.", "utilisation."),
@@ -330,7 +441,23 @@ def simulate(scenario: Scenario, demand: Demand | None = None, *, replications: 
             yield Progress(p.done, p.total, p.message)
     finally:
         job.close()
-    return _to_run(scenario, config, result, reps, seed, workers, notes)
+    run = _to_run(scenario, config, result, reps, seed, workers, notes)
+    return finish_run(run, scenario, demand)
+
+
+def finish_run(run: SimulationRun, scenario: Scenario, demand: Demand) -> SimulationRun:
+    """Add what needs the demand to a run: officer hours freed (with its parts) replication by replication,
+    and the overload check (planner.overload). Returns the same run."""
+    from planner.overload import assess
+
+    freed = officer_hours_freed_rows(run, scenario, officer_minutes_per_call(scenario, demand))
+    rows = run.replication_kpis.drop(columns=[c for c in freed.columns if c in run.replication_kpis])
+    run.replication_kpis = pd.concat([rows.reset_index(drop=True), freed], axis=1)
+    run.kpis = summarise(run.replication_kpis)
+    check = assess(scenario, demand, run)
+    run.officer_load_by_bin, run.officer_capacity_by_bin = check.load, check.capacity
+    run.warnings = list(check.reasons)
+    return run
 
 
 def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationResult, reps: int, seed: int,
@@ -350,6 +477,8 @@ def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationRes
         if r.records is not None:
             records.append(r.records.assign(replication=i))
     rec = pd.concat(records, ignore_index=True) if records else pd.DataFrame()
+    accounting = pd.concat([r.accounting.reset_index().assign(replication=i)
+                            for i, r in enumerate(result.replications)], ignore_index=True)
     cats = [c.name for c in config.categories]
     if len(rec) and pd.api.types.is_integer_dtype(rec["category"]):
         rec["category"] = pd.Categorical.from_codes(rec["category"], categories=cats)
@@ -361,4 +490,4 @@ def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationRes
         on_duty_hours_by_bin=pd.DataFrame(duty * per_week, columns=types, index=idx),
         fallback_by_bin=fb * per_week[:, 0], records=rec, replications=reps, seed=seed, workers=workers,
         horizon_days=config.horizon_minutes / 1440, warmup_days=config.warmup_minutes / 1440,
-        responder_types=types, notes=list(notes or []))
+        responder_types=types, notes=list(notes or []), accounting=accounting)

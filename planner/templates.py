@@ -89,7 +89,7 @@ def apply_template(base: Scenario, template: Template, calls_per_year: pd.Series
         for key in ("fallback_wait_minutes", "on_scene_cv"):
             if key in pol:
                 cur[key] = pol[key]
-        for key in ("on_scene_multiplier", "repeat_call_reduction"):
+        for key in ("on_scene_multiplier", "repeat_call_reduction", "backup_rate"):
             if key in pol:
                 cur[key] = {**cur.get(key, {}), **pol[key]}
         if "outcomes" in pol:

@@ -13,14 +13,24 @@ on-duty and overtime time falling in it. `<type>` is a responder type, `<p>` a p
 - `on_duty_hours.<type>`, `utilisation.<type>` = hours on calls / on-duty hours (NaN if never on duty;
   can exceed 1 only through overtime).
 - `overtime_hours.<type>`: unit-hours worked past shift ends finishing a call.
-- `calls.<type>`: calls served by the type; `calls_total`; `unserved_calls`: calls still waiting when
-  the run ended (horizon + drain).
+- `calls.<type>`: calls served by the type; `calls_total` = `calls_offered`: calls that arrived in the
+  window; `calls_unanswered` (and `unserved_calls`, the same count): calls still waiting when the run
+  ended (horizon + drain); `calls_abandoned`: always 0 (no abandonment in this model). Every call is
+  accounted for: calls_offered = sum of calls.<type> + calls_unanswered + calls_abandoned, and
+  `ReplicationResult.accounting` holds the same by category.
+- `backup_dispatches`: officers sent to back up a civilian unit on scene (not calls: no demand of their
+  own); `backup_hours`: officer unit-hours they took (also inside `hours_on_calls.<fallback type>`).
+- `calls_waiting_at_horizon`, `queue_growth_per_week` (least-squares slope of the calls waiting at the
+  same minute of each week of the window: a queue that grows week on week is an overloaded system).
 - `calls_civilian_route`: calls triaged to a civilian route; `fallback_calls`: those sent to the
   fallback type (officer) because no acceptable unit became free within the fallback wait;
   `fallback_share` = fallback_calls / calls_civilian_route. `civilian_off_duty_calls`: civilian-route
   calls sent to an officer at once because no unit of their types was on duty (not fallbacks).
 - `response_minutes_mean`, `response_minutes_p50`, `response_minutes_p90` (response = queue wait +
-  travel, served calls), the same with `.priority_<p>`, and `wait_minutes_mean[.priority_<p>]`.
+  travel; an unanswered call counts with the wait it had when the run ended), the same with
+  `.priority_<p>`, for police-only calls (no civilian route) with `.police_only` and
+  `.police_only_priority_<p>`, for diverted calls (a civilian route) with `.diverted`, and
+  `wait_minutes_mean` with each of those suffixes.
 - `p_wait`: share of calls that waited at all (an unserved call has waited).
 - `outcomes.<o>`: number of calls with that outcome.
 - Every hours or count KPI `group.key` also comes as `group_per_year.key` (e.g.

@@ -24,8 +24,18 @@ Rules, in the words of DESIGN.md:
   before calls arriving at minute t.
 - Busy time of a unit = travel + time on scene (the category's mean times the responder type's
   multiplier; a trace's known on-scene minutes are multiplied too). One travel draw per call.
+- A civilian unit, once on scene (after its travel), calls for one fallback (officer) unit as backup with
+  its category's backup rate for that type. The backup request goes to the head of the fallback queue
+  (as urgent as the most urgent calls); the officer's busy time is its own travel plus the call's time on
+  scene with the officer's multiplier. A backup is not a call: it adds officer workload, not demand.
 - Arrivals stop at the horizon; units keep their shifts for `drain_minutes` more so waiting calls get
-  served. A call still waiting then is recorded with type_sent "none", NaN times and no outcomes.
+  served. A call still waiting then is unanswered: recorded with type_sent "none", NaN times and no
+  outcomes, and counted in the response-time statistics with the time it had waited when the run ended
+  (a lower bound: an unanswered call never makes response times look better).
+
+Every call is accounted for: in every replication, for every category, the calls offered in the window
+equal the calls answered by each type plus those still unanswered when the run ended (`accounting`;
+this model has no abandonment, so that column is 0).
 """
 
 from __future__ import annotations
@@ -65,6 +75,12 @@ class ReplicationResult:
     types) and `overtime_minutes` are summed over the statistics window [warm-up, horizon), which is
     `window_minutes` long; `fallback_by_bin` counts fallback calls by the weekly bin they arrived in.
 
+    `accounting` has one row per category: calls offered in the window, answered by each type
+    (`answered.<type>`), unanswered (still waiting when the run ended), abandoned (always 0: no
+    abandonment in this model), fallen back (answered by the fallback type after waiting for a civilian
+    unit in vain), sent to the fallback type at once because no civilian unit was on duty, and backup
+    dispatches requested by civilian units. offered = sum of answered + unanswered + abandoned, always.
+
     `records` (None unless `keep_records`) has one row per call that arrived in the window: call_index
     (position in the trace, or arrival order for Poisson calls), arrival_minute, category, priority,
     units (units sent: 1 for a civilian type, the call's count for the fallback type, 0 if unserved),
@@ -76,6 +92,7 @@ class ReplicationResult:
 
     kpis: dict[str, float]
     records: pd.DataFrame | None
+    accounting: pd.DataFrame
     busy_minutes: pd.DataFrame
     on_duty_minutes: pd.DataFrame
     overtime_minutes: dict[str, float]
@@ -115,6 +132,19 @@ class _Served:
     fell_back: np.ndarray
     off_duty: np.ndarray  # civilian-route calls sent to the fallback type because none of theirs was on duty
     overtime: np.ndarray  # rows of (type, start, end)
+    ended_at: float  # the clock when the run stopped (every call served, or horizon + drain)
+    backup_parent: np.ndarray  # per backup dispatch: the call it backed up
+    backup_dispatch: np.ndarray  # when its officer was sent (NaN if never)
+    backup_busy: np.ndarray  # officer minutes it took (travel + on scene; NaN if never sent)
+
+
+@dataclass(frozen=True, eq=False)
+class _Backup:
+    """Backup draws: each call's uniform, and the fallback type's travel to it should it be backed up."""
+
+    rate: list[list[float]]  # [category][type] chance a unit of that type calls for backup
+    draw: list[float]
+    travel: list[float]
 
 
 def simulate_once(config: SimConfig, rng: np.random.Generator) -> ReplicationResult:
@@ -123,8 +153,9 @@ def simulate_once(config: SimConfig, rng: np.random.Generator) -> ReplicationRes
     route_of, routes = _draw_routes(config, calls, rng)
     on_scene = _draw_on_scene(config, calls, rng)
     travel = _draw_travel(config, len(calls), rng)
+    backup = _draw_backup(config, len(calls), rng)
     shifts = [r.unit_shifts(config.horizon_minutes + config.drain_minutes) for r in config.responders]
-    served = _run(config, calls, route_of, routes, on_scene, travel, shifts)
+    served = _run(config, calls, route_of, routes, on_scene, travel, shifts, backup)
     outcome_draws = rng.uniform(0.0, 1.0, (len(calls), len(config.outcomes)))
     return _result(config, calls, route_of, routes, served, shifts, outcome_draws)
 
@@ -188,6 +219,18 @@ def _draw_travel(config: SimConfig, n: int, rng: np.random.Generator) -> list[li
     return travel
 
 
+def _draw_backup(config: SimConfig, n: int, rng: np.random.Generator) -> _Backup | None:
+    """Backup draws, or None when no category has a backup rate (so such configs draw nothing extra)."""
+    types = config.type_names
+    rate = [[c.backup_rates.get(t, 0.0) for t in types] for c in config.categories]
+    if not any(p > 0 for row in rate for p in row):
+        return None
+    fallback = config.responders[types.index(config.fallback_type)]
+    draw = rng.uniform(0.0, 1.0, n)
+    travel = fallback.travel_mean_minutes * _unit_mean_draws(rng, fallback.travel_cv, n, "gamma")
+    return _Backup(rate=rate, draw=draw.tolist(), travel=travel.tolist())
+
+
 def _run(
     config: SimConfig,
     calls: CallStream,
@@ -196,6 +239,7 @@ def _run(
     on_scene_base: np.ndarray,
     travel: list[list[float] | None],
     shifts: list[np.ndarray],
+    backup: _Backup | None = None,
 ) -> _Served:
     """The event loop. State lives in closures over plain lists: the hot path stays cheap."""
     env = simpy.Environment()
@@ -226,6 +270,11 @@ def _run(
     on_scene_of = [math.nan] * n
     fell_back = [False] * n
     off_duty = [False] * n
+    # Backup dispatches are jobs n, n + 1, ... of the fallback type, appended to the lists above as they are
+    # requested; `parent` says which call each one backs up.
+    parent: list[int] = []
+    if backup is not None:
+        travel = [list(way) if way is not None else None for way in travel]
 
     # Units: one per shift interval.
     unit_type: list[int] = []
@@ -261,7 +310,7 @@ def _run(
     overtime: list[tuple[int, float, float]] = []
     next_call = [0]
     next_roster = [0]
-    served = [0]
+    outstanding = [n]  # calls and backup requests not yet given a unit
     done = env.event()
 
     def start(i: int, t: int, k: int) -> None:
@@ -285,9 +334,27 @@ def _run(
             unit_busy[u] = True
             unit_free_at[u] = now + busy
             _Due(env, busy, finish, u)
-        served[0] += 1
-        if served[0] == n:
+        if backup is not None and t != fallback and backup.draw[i] < backup.rate[category[i]][t]:
+            outstanding[0] += 1
+            _Due(env, travel_minutes, call_backup, i)  # the unit asks for an officer once it is on scene
+        outstanding[0] -= 1
+        if outstanding[0] == 0:
             done.succeed()
+
+    def call_backup(event: Event) -> None:
+        """A civilian unit on scene at call i asks for an officer: a job at the head of the fallback queue."""
+        i = event._value
+        j = len(state)
+        parent.append(i)
+        for values, value in ((state, 0), (dispatch, math.nan), (sent, -1), (units_sent, 0),
+                              (travel_of, math.nan), (on_scene_of, math.nan), (fell_back, False),
+                              (off_duty, False), (category, category[i]), (units_needed, 1), (base, base[i]),
+                              (key, j)):  # rank 0: as urgent as the most urgent calls, first come first served
+            values.append(value)
+        way = travel[fallback]
+        if way is not None:
+            way.append(backup.travel[i])
+        to_fallback(j)
 
     def dispatch_fallback() -> None:
         """Serve the fallback queue strictly in order while the head call's units are free."""
@@ -427,16 +494,22 @@ def _run(
         if unit_busy[u] and unit_on[u] and unit_free_at[u] > unit_end[u]:
             overtime.append((unit_type[u], unit_end[u], unit_free_at[u]))
 
+    backup_dispatch = np.asarray(dispatch[n:], dtype=float)
+    backup_busy = np.asarray(travel_of[n:], dtype=float) + np.asarray(on_scene_of[n:], dtype=float)
     return _Served(
-        state=np.asarray(state, dtype=np.int64),
-        dispatch=np.asarray(dispatch, dtype=float),
-        sent=np.asarray(sent, dtype=np.int64),
-        units=np.asarray(units_sent, dtype=np.int64),
-        travel=np.asarray(travel_of, dtype=float),
-        on_scene=np.asarray(on_scene_of, dtype=float),
-        fell_back=np.asarray(fell_back, dtype=bool),
-        off_duty=np.asarray(off_duty, dtype=bool),
+        state=np.asarray(state[:n], dtype=np.int64),
+        dispatch=np.asarray(dispatch[:n], dtype=float),
+        sent=np.asarray(sent[:n], dtype=np.int64),
+        units=np.asarray(units_sent[:n], dtype=np.int64),
+        travel=np.asarray(travel_of[:n], dtype=float),
+        on_scene=np.asarray(on_scene_of[:n], dtype=float),
+        fell_back=np.asarray(fell_back[:n], dtype=bool),
+        off_duty=np.asarray(off_duty[:n], dtype=bool),
         overtime=np.asarray(overtime, dtype=float).reshape(-1, 3),
+        ended_at=float(env.now),
+        backup_parent=np.asarray(parent, dtype=np.int64),
+        backup_dispatch=backup_dispatch,
+        backup_busy=backup_busy,
     )
 
 
@@ -498,12 +571,14 @@ def _result(
     """Turn the event loop's arrays into records, time by bin and KPIs."""
     types = config.type_names
     n_types = len(types)
+    fallback = types.index(config.fallback_type)
     window = (config.warmup_minutes, config.horizon_minutes)
     window_minutes = window[1] - window[0]
     bin_minutes = config.week_bin_minutes
     is_served = served.state == _SERVED
 
-    # Time by hour-of-week bin: busy from the calls, on duty from the shifts, both clipped to the window.
+    # Time by hour-of-week bin: busy from the calls (and backup dispatches), on duty from the shifts, all
+    # clipped to the window.
     busy_each = served.travel + served.on_scene
     rows = np.flatnonzero(is_served)
     busy = minutes_by_week_bin(
@@ -515,6 +590,16 @@ def _result(
         bin_minutes,
         weight=served.units[rows],
     )
+    backups_sent = np.flatnonzero(~np.isnan(served.backup_dispatch))
+    backup_busy = minutes_by_week_bin(
+        served.backup_dispatch[backups_sent],
+        served.backup_dispatch[backups_sent] + served.backup_busy[backups_sent],
+        np.full(len(backups_sent), fallback),
+        n_types,
+        window,
+        bin_minutes,
+    )
+    busy = busy + backup_busy
     all_shifts = np.concatenate(shifts) if shifts else np.zeros((0, 2))
     shift_type = np.repeat(np.arange(n_types), [len(s) for s in shifts])
     on_duty = minutes_by_week_bin(
@@ -546,7 +631,12 @@ def _result(
     busy_per_call = np.where(is_served, busy_each * served.units, 0.0)
     fallback_week_bin = (calls.minute[in_window & served.fell_back] // bin_minutes).astype(np.int64)
     fallback_by_bin = np.bincount(fallback_week_bin % len(busy), minlength=len(busy))
+    # Response statistics count an unanswered call with the wait it had when the run ended (a lower bound).
+    counted_response = np.where(is_served, response, served.ended_at - calls.minute)
+    counted_wait = np.where(is_served, wait, served.ended_at - calls.minute)
+    backup_in_window = in_window[served.backup_parent] if len(served.backup_parent) else np.zeros(0, dtype=bool)
 
+    accounting = _accounting(config, calls.category, in_window, is_served, served, backup_in_window)
     kpis = _kpis(
         config,
         window_minutes,
@@ -557,13 +647,21 @@ def _result(
         fell_back=served.fell_back,
         off_duty=served.off_duty,
         priority=calls.priority,
-        wait=wait,
-        response=response,
+        wait=counted_wait,
+        response=counted_response,
         outcomes=outcomes,
         busy=busy.sum(axis=0),
         on_duty=on_duty.sum(axis=0),
         overtime=overtime,
     )
+    kpis["calls_abandoned"] = 0.0
+    kpis["calls_abandoned_per_year"] = 0.0
+    per_year = WEEKS_PER_YEAR * WEEK_MINUTES / window_minutes
+    kpis["backup_dispatches"] = float(np.count_nonzero(backup_in_window))
+    kpis["backup_dispatches_per_year"] = kpis["backup_dispatches"] * per_year
+    kpis["backup_hours"] = float(backup_busy.sum() / 60.0)
+    kpis["backup_hours_per_year"] = kpis["backup_hours"] * per_year
+    kpis.update(_queue_kpis(config, calls.minute, served.dispatch, is_served))
 
     records = None
     if config.keep_records:
@@ -594,12 +692,61 @@ def _result(
     return ReplicationResult(
         kpis=kpis,
         records=records,
+        accounting=accounting,
         busy_minutes=busy_df,
         on_duty_minutes=on_duty_df,
         overtime_minutes={t: float(overtime[k]) for k, t in enumerate(types)},
         fallback_by_bin=fallback_by_bin,
         window_minutes=window_minutes,
     )
+
+
+def _accounting(
+    config: SimConfig,
+    category: np.ndarray,
+    in_window: np.ndarray,
+    is_served: np.ndarray,
+    served: _Served,
+    backup_in_window: np.ndarray,
+) -> pd.DataFrame:
+    """Calls offered in the window by category, and where every one of them went (see ReplicationResult)."""
+    n_categories = len(config.categories)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(category[mask], minlength=n_categories)
+
+    columns: dict[str, np.ndarray] = {"offered": count(in_window)}
+    for t, name in enumerate(config.type_names):
+        columns[f"answered.{name}"] = count(in_window & is_served & (served.sent == t))
+    columns["unanswered"] = count(in_window & ~is_served)
+    columns["abandoned"] = np.zeros(n_categories, dtype=np.int64)
+    columns["fallen_back"] = count(in_window & served.fell_back)
+    columns["civilian_off_duty"] = count(in_window & served.off_duty)
+    parents = served.backup_parent[backup_in_window]
+    columns["backup_dispatches"] = np.bincount(category[parents], minlength=n_categories)
+    index = pd.Index([c.name for c in config.categories], name="category")
+    return pd.DataFrame(columns, index=index).astype(np.int64)
+
+
+def _queue_kpis(
+    config: SimConfig, arrival: np.ndarray, dispatch: np.ndarray, is_served: np.ndarray
+) -> dict[str, float]:
+    """Calls waiting at the horizon, and how fast the queue grows from one week to the next.
+
+    The queue is counted at the same minute of every week in the window (the start of the window, then
+    every 7 days), so the time of day never masquerades as growth; `queue_growth_per_week` is the
+    least-squares slope of those counts in calls a week (NaN when the window holds fewer than two).
+    """
+    started = np.sort(np.where(is_served, dispatch, np.inf))
+    arrived = np.sort(arrival)
+
+    def waiting(t: float) -> float:
+        return float(np.searchsorted(arrived, t, side="right") - np.searchsorted(started, t, side="right"))
+
+    points = np.arange(config.warmup_minutes, config.horizon_minutes + 1e-9, WEEK_MINUTES)
+    counts = np.array([waiting(t) for t in points])
+    slope = float(np.polyfit(np.arange(len(points)), counts, 1)[0]) if len(points) >= 2 else math.nan
+    return {"calls_waiting_at_horizon": waiting(config.horizon_minutes), "queue_growth_per_week": slope}
 
 
 def _kpis(
@@ -637,6 +784,8 @@ def _kpis(
         counted(f"calls.{name}", np.count_nonzero(ws & (sent == t)))
         counted(f"overtime_hours.{name}", overtime[t] / 60.0)
     counted("calls_total", np.count_nonzero(w))
+    counted("calls_offered", np.count_nonzero(w))
+    counted("calls_unanswered", np.count_nonzero(w & ~served))
     eligible = np.count_nonzero(w & civilian)
     fallbacks = np.count_nonzero(w & fell_back)
     counted("calls_civilian_route", eligible)
@@ -656,9 +805,16 @@ def _kpis(
             kpis[f"response_minutes_{stat}{suffix}"] = value
         kpis[f"wait_minutes_mean{suffix}"] = values[3]
 
-    describe("", ws)
+    # Response times count every call offered: an unanswered one with the wait it had when the run ended.
+    describe("", w)
     for p in config.priorities:
-        describe(f".priority_{p}", ws & (priority == p))
+        describe(f".priority_{p}", w & (priority == p))
+    # Police-only calls (not triaged to a civilian route) and diverted ones (a civilian route), apart: a
+    # civilian unit's longer travel is not officers responding slower.
+    describe(".police_only", w & ~civilian)
+    for p in config.priorities:
+        describe(f".police_only_priority_{p}", w & ~civilian & (priority == p))
+    describe(".diverted", w & civilian)
     waited = w & (~served | (wait > 0))
     kpis["p_wait"] = np.count_nonzero(waited) / np.count_nonzero(w) if w.any() else math.nan
     for o, outcome in enumerate(config.outcomes):

@@ -165,7 +165,8 @@ class CategorySpec:
 
     Each route is (acceptable responder types in order of preference, probability). The fallback type
     of the run is implied: it is sent when no acceptable unit became free within `fallback_wait_minutes`;
-    a route of just (fallback_type,) is an officer-only call.
+    a route of just (fallback_type,) is an officer-only call. `backup_rates[t]` is the chance that a unit
+    of civilian type t, once on scene, calls for one unit of the fallback type to back it up.
     """
 
     name: str
@@ -175,6 +176,7 @@ class CategorySpec:
     on_scene_cv: float = 1.0
     on_scene_multiplier: Mapping[str, float] = field(default_factory=dict)
     outcome_rates: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    backup_rates: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -238,6 +240,15 @@ class CategorySpec:
                     _fail(f"{owner}: outcome_rates[{t!r}][{outcome!r}] is {p!r}, expected a probability <= 1")
                 rates[str(t)][str(outcome)] = p
         set_(self, "outcome_rates", rates)
+        if not isinstance(self.backup_rates, Mapping):
+            _fail(f"{owner}: backup_rates is {self.backup_rates!r}, expected a mapping")
+        backup = {}
+        for t, p in self.backup_rates.items():
+            p = _number(owner, f"backup_rates[{t!r}]", p)
+            if p > 1:
+                _fail(f"{owner}: backup_rates[{t!r}] is {p!r}, expected a probability <= 1")
+            backup[str(t)] = p
+        set_(self, "backup_rates", backup)
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,6 +398,12 @@ class SimConfig:
             unknown = [t for t in c.outcome_rates if t not in types]
             if unknown:
                 _fail(f"category {c.name!r}: outcome_rates names unknown responder type(s) {unknown}")
+            unknown = [t for t in c.backup_rates if t not in types or t == self.fallback_type]
+            if unknown:
+                _fail(
+                    f"category {c.name!r}: backup_rates names {unknown}, expected civilian responder types "
+                    f"(the {self.fallback_type!r} is who is sent as backup)"
+                )
             for t, by_outcome in c.outcome_rates.items():
                 unknown = [o for o in by_outcome if o not in outcomes]
                 if unknown:

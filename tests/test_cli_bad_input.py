@@ -162,6 +162,18 @@ CASES = {
         (["template", "apply", "star", "baseline.toml", "--out", "baseline.toml"], "baseline.toml"),
         (["template", "apply", "no_such_programme", "{BASELINE}", "--out", "out.toml"], "no_such_programme"),
     ],
+    "baseline": [
+        (["baseline", "folder", "--out", "out.toml"], "folder"),
+        (["baseline", "missing.csv", "--out", "out.toml"], "missing.csv"),
+        (["baseline", "image.png", "--out", "out.toml"], "image.png"),
+        (["baseline", "{BASELINE}", "--out", "out.toml"], "baseline.toml"),           # a scenario where calls belong
+        (["baseline", "{CALLS}", "--mapping", "image.png", "--out", "out.toml"], "image.png"),
+        (["baseline", "{CALLS}", "--tz", "Mars/Olympus", "--out", "out.toml"], "Mars/Olympus"),
+        (["baseline", "{CALLS}", "--out", "folder"], "folder"),
+        (["baseline", "{CALLS}", "--out", "missing_folder/out.toml"], "missing_folder/out.toml"),
+        (["baseline", "{CALLS}", "--out", "out.pdf"], "out.pdf"),
+        (["baseline", "{CALLS}", "--mapping", "mapping.toml", "--out", "mapping.toml"], "mapping.toml"),  # its input
+    ],
     "sample": [
         (["sample", "--out", "plainfile"], "plainfile"),
         (["sample", "--out", "plainfile/sample"], "plainfile/sample"),

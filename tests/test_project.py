@@ -41,6 +41,7 @@ from tests.conftest import ROOT, SAMPLES
 MID = SAMPLES / "midsize_city"
 FAST = {"replications": 2, "horizon_days": 7}
 BASELINE, OPTION_A, OPTION_B = "Baseline: officers only", "Option A: social workers", "Option B: co-responder units"
+FIRST = "Baseline (proposed from the calls)"   # the first baseline a project gets from its calls (planner.baseline)
 
 
 def assert_frames_identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -502,25 +503,28 @@ def test_cli_new_import_add_run_list(tmp_path, capsys):
     assert cli("import", f, str(MID / "calls.csv.gz"), "--mapping", str(MID / "mapping.toml")) == 0
     out = capsys.readouterr().out
     assert "imported" in out and "calls.csv.gz" in out and "20 rejected" in out
+    # A project with no scenario gets a first baseline sized from its calls, said to be a proposal.
+    assert f"added the first scenario {FIRST!r}" in out and "it is a proposal" in out
+    assert "PROPOSAL" in open_project(f).scenarios[FIRST].description
     assert cli("add-scenario", f, str(MID / "baseline.toml"), str(MID / "social_workers.toml")) == 0
     assert f"added scenario {OPTION_A!r}" in capsys.readouterr().out
     assert cli("add-scenario", f, str(MID / "baseline.toml")) == 0
     assert f"replaced scenario {BASELINE!r}" in capsys.readouterr().out
     with pytest.raises(ProjectError, match="no scenario 'Option Q'"):
         cli("run", f, "Option Q", "--quiet")
-    assert cli("run", f, "2", "--replications", "2", "--horizon-days", "7", "--seed", "11", "--quiet") == 0
+    assert cli("run", f, "3", "--replications", "2", "--horizon-days", "7", "--seed", "11", "--quiet") == 0
     out = capsys.readouterr().out
     assert OPTION_A in out and "officer hours on calls a year" in out and "saved 1 run in" in out
 
     assert cli("list", f) == 0
     out = capsys.readouterr().out
-    assert "1. Baseline: officers only" in out and "2. Option A: social workers" in out
+    assert f"1. {FIRST}" in out and "2. Baseline: officers only" in out and "3. Option A: social workers" in out
     assert "2 replications of 7 days, seed 11" in out and "total annual cost" in out
     assert cli("list", f, "--json") == 0
     s = json.loads(capsys.readouterr().out)
     assert s["project"] == "Mid-size city" and s["schema"] == SCHEMA_VERSION
     assert s["calls"]["source"] == "calls.csv.gz" and s["calls"]["rows_rejected"] == 20
-    assert [x["name"] for x in s["scenarios"]] == [BASELINE, OPTION_A]
+    assert [x["name"] for x in s["scenarios"]] == [FIRST, BASELINE, OPTION_A]
     (run,) = s["runs"]
     assert run["scenario"] == OPTION_A and run["seed"] == 11 and run["calls_current"] is True
     p = open_project(f)

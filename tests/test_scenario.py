@@ -137,3 +137,30 @@ def test_file_errors(tmp_path):
     bad.write_text("name = [unclosed\n")
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load_scenario(bad)
+
+
+def test_backup_rate_by_category_with_the_cahoots_default():
+    from planner.scenario import DEFAULT_BACKUP_RATE
+
+    d = _base()
+    d["policy"]["welfare_check"]["backup_rate"] = {"social_worker": 0.02}
+    s = scenario_from_dict(d, BASELINE)
+    assert DEFAULT_BACKUP_RATE == pytest.approx(150 / 24000)
+    assert s.policy["welfare_check"].backup_rate_for("social_worker") == 0.02
+    # Not stated: CAHOOTS's 150 backups in 24,000 calls, for any type the category's calls may go to ...
+    assert s.policy["behavioral_health"].backup_rate_for("co_responder") == pytest.approx(DEFAULT_BACKUP_RATE)
+    # ... and none for a type that may not take them, nor ever for officers.
+    assert s.policy["homelessness"].backup_rate_for("co_responder") == 0.0
+    assert s.policy["welfare_check"].backup_rate_for("officer") == 0.0
+    # Written back as stated (the default is not written out).
+    from planner.scenario import scenario_to_dict
+
+    out = scenario_to_dict(s)
+    assert out["policy"]["welfare_check"]["backup_rate"] == {"social_worker": 0.02}
+    assert "backup_rate" not in out["policy"]["behavioral_health"]
+    d["policy"]["welfare_check"]["backup_rate"] = {"officer": 0.1}
+    with pytest.raises(ScenarioError, match=r"backup_rate.officer: expected a civilian responder type"):
+        scenario_from_dict(d, BASELINE)
+    d["policy"]["welfare_check"]["backup_rate"] = {"social_worker": 1.5}
+    with pytest.raises(ScenarioError, match=r"backup_rate.social_worker = 1.5"):
+        scenario_from_dict(d, BASELINE)

@@ -46,6 +46,8 @@ from ui.widgets import (
     add_row,
     cell,
     note_label,
+    overload_banner,
+    overload_html,
     page_header,
     read_only_table,
     section_label,
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from ui.window import MainWindow
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+OVERLOADED_COLOUR = "#333333"
 
 
 def compare_job(project: Project, names: list[str], baseline: str, missing: list[str],
@@ -121,8 +124,10 @@ class ComparePage(QWidget):
         lay.addWidget(box, 1)
         lay.addWidget(self.progress)
 
+        self.overload = overload_banner()
         self.summary_title = section_label("Executive summary")
         self.summary = note_label(style=INFO_STYLE)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.stale = note_label(style=WARN_STYLE)
         self.stale.hide()
         self.table = read_only_table(["Figure"])
@@ -149,6 +154,7 @@ class ComparePage(QWidget):
         right = QWidget()
         lay = QVBoxLayout(right)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.overload)
         lay.addWidget(self.summary_title)
         lay.addWidget(self.summary)
         lay.addWidget(self.stale)
@@ -302,6 +308,8 @@ class ComparePage(QWidget):
         runs = self.state.runs
         self._compared = {n: runs[n] for n in comparison.scenarios if n in runs} if comparison else {}
         charts = (self.pareto_chart, self.calls_chart, self.response_chart, self.delta_chart)
+        self.overload.setText(overload_banner_text(comparison) if comparison is not None else "")
+        self.overload.setVisible(bool(self.overload.text()))
         if comparison is None:
             self.summary.setText("Tick the scenarios to compare, choose the baseline and press Compare. The "
                                  "summary, the table of figures with their changes and the charts appear here.")
@@ -312,7 +320,7 @@ class ComparePage(QWidget):
             self._update_stale()
             return
         sentences = comparison.summary()
-        self.summary.setText("<br>".join(f"• {escape(s)}" for s in sentences) or
+        self.summary.setText("<br>".join(f"• {escape(s, quote=False)}" for s in sentences) or
                              "Only the baseline is in this comparison.")
         self._fill_table(comparison)
         ordered = sorted(comparison.evaluations, key=lambda e: e.name != comparison.baseline)
@@ -350,7 +358,8 @@ class ComparePage(QWidget):
                 if s == c.baseline:
                     items.append(cell(format_value(row["mean"], unit), right=True, tip=tip))
                     continue
-                colour = change_colour(row)
+                # An overloaded scenario's changes are no improvement, whichever way they go: no green or red.
+                colour = OVERLOADED_COLOUR if c.overloaded(s) else change_colour(row)
                 paired = ("paired with the baseline replication by replication" if row["paired"]
                           else "not paired with the baseline (different seed or replications): Welch interval")
                 items.append(cell(value_and_change(row, unit), right=True, colour=colour,
@@ -362,6 +371,16 @@ class ComparePage(QWidget):
         t.resizeColumnsToContents()
         t.setColumnWidth(0, 230)     # long labels wrap: the rows are three lines high anyway
         t.resizeRowsToContents()
+
+
+def overload_banner_text(c: Comparison) -> str:
+    """The red banner's words for every overloaded scenario of a comparison ('' when all are sound)."""
+    lines = []
+    for e in c.evaluations:
+        if e.warnings:
+            role = " (the baseline: no option can be measured against it)" if e.name == c.baseline else ""
+            lines.append(overload_html(e.name, e.warnings, role=role))
+    return "<br>".join(lines)
 
 
 def value_and_change(row: pd.Series, unit: str) -> str:

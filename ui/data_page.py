@@ -37,11 +37,12 @@ from planner.importer import Detection, default_agencies, detect, read_raw
 from planner.jobs import Progress
 from planner.mapping import FIELDS, CategoryRule, Mapping, check_timezone, read_mapping
 from planner.profile import unmatched_call_types
+from planner.sufficiency import data_warnings
 from planner.taxonomy import OTHER
 from ui.errors import show_error
 from ui.project import CallData, categories, import_job, rule_for_call_type, taxonomy
 from ui.settings import last_folder, set_last_folder
-from ui.widgets import FrameModel, error_label, page_header, section_label, set_error
+from ui.widgets import WARN_STYLE, FrameModel, error_label, page_header, section_label, set_error
 
 if TYPE_CHECKING:
     from ui.window import MainWindow
@@ -591,6 +592,13 @@ class QualityTab(QWidget):
         lay = QVBoxLayout(self.body)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(grid)
+        # Where the export is too thin to trust every figure (planner.sufficiency).
+        self.sufficiency = QLabel()
+        self.sufficiency.setWordWrap(True)
+        self.sufficiency.setStyleSheet(WARN_STYLE)
+        self.sufficiency.setObjectName("sufficiency")
+        self.sufficiency.hide()
+        lay.addWidget(self.sufficiency)
         lay.addWidget(split, 1)
         outer = QVBoxLayout(self)
         outer.addWidget(self.empty)
@@ -627,6 +635,9 @@ class QualityTab(QWidget):
         v["rows_set_aside"].setText(_number(r.rows_set_aside) + (f" ({aside})" if aside else ""))
         n_other = int(p.by_category.get(OTHER, 0))
         v["other"].setText(f"{n_other:,} ({n_other / max(r.calls_imported, 1):.1%})")
+        warnings = data_warnings(r, p)
+        self.sufficiency.setText("\n".join(f"• {w}" for w in warnings))
+        self.sufficiency.setVisible(bool(warnings))
 
         reasons = r.rejections()
         self.reasons.setRowCount(len(reasons))

@@ -39,6 +39,7 @@ from planner.importer import ImportResult
 from planner.jobs import Progress
 from planner.plan import PlanResult, optimise
 from planner.result_charts import ScenarioPoint, on_duty_vs_requirement
+from planner.roster_view import watches
 from planner.scenario import Scenario, days_label
 from ui.errors import show_error
 from ui.widgets import (
@@ -59,7 +60,7 @@ from ui.widgets import (
 from ui.worker import JobProgress
 
 if TYPE_CHECKING:
-    from optimize import MixResult, ParetoPoint, ShiftPattern
+    from optimize import MixResult, ParetoPoint
     from ui.window import MainWindow
 
 # The solver's outcomes (planner.plan.PlanResult.status); only the first two come with a plan.
@@ -68,6 +69,10 @@ OPTIMAL, FEASIBLE, INFEASIBLE, TIME_LIMIT = "optimal", "feasible", "infeasible",
 OBJECTIVES = [
     ("Lowest annual cost that meets the targets", "min-cost"),
     ("Most officer hours freed for a budget", "max-hours-freed"),
+]
+PATROL = [
+    ("held as it is", "hold"),
+    ("re-rostered for what civilians leave", "re-roster"),
 ]
 PICK_PIXELS = 14           # how near a click must be to a Pareto point to choose it
 POST_HOURS = 56.0          # an 8-hour post every day of the week: what a loaded annual cost pays for
@@ -98,15 +103,8 @@ def status_words(plan: PlanResult) -> tuple[str, str]:
     return f"The solver could not finish ({status}).", ERROR_STYLE
 
 
-def pattern_words(p: ShiftPattern) -> str:
-    """'08:00-18:00, Mon-Thu (10 h)'."""
-    start, end = p.start_minute, (p.start_minute + p.length_minutes) % 1440
-    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}, {days_label(p.days)} " \
-           f"({p.length_minutes / 60:g} h)"
-
-
 def roster_rows(plan: PlanResult) -> list[dict[str, Any]]:
-    """One row per type and shift pattern used: units, headcount and annual cost, priced as the optimiser
+    """One row per type and watch (start time and rotation): units, headcount and annual cost, priced as the optimiser
     and the cost model price them (people x relief factor x loaded cost per 8-hour post), and a row for the
     type's vehicles (one per unit on the street at its busiest hour)."""
     r = plan.result
@@ -114,14 +112,16 @@ def roster_rows(plan: PlanResult) -> list[dict[str, Any]]:
     for t, pats in (r.units_by_pattern or {}).items():
         resp = plan.scenario.responders[t]
         per_post = resp.people_per_unit * resp.relief_factor * resp.cost_per_person
-        used = [(plan.patterns[name], int(n)) for name, n in pats.items() if n]
-        used.sort(key=lambda pn: (pn[0].start_minute, pn[0].length_minutes, pn[0].name))
-        for p, n in used:
-            rows.append({"type": t, "label": plain_label(resp.label), "pattern": pattern_words(p), "units": n,
-                         "headcount": n * resp.people_per_unit * resp.relief_factor,
-                         "cost": n * per_post * p.weekly_hours / POST_HOURS})
+        # One row per watch (the units that start at one time on one rotation), as a department reads a roster.
+        for w in watches({t: pats}, plan.patterns):
+            members = [(plan.patterns[name], int(pats[name])) for name in w.patterns]
+            days = ", ".join(days_label(p.days) for p, _ in members if sum(p.days) < 7 and p.teams == 1)
+            rows.append({"type": t, "label": plain_label(resp.label),
+                         "pattern": w.label + (f" ({days})" if days else ""), "units": w.units,
+                         "headcount": w.units * resp.people_per_unit * resp.relief_factor,
+                         "cost": sum(n * per_post * p.weekly_hours / POST_HOURS for p, n in members)})
         peak = int(round(float(np.max(r.on_duty[t], initial=0)))) if r.on_duty is not None else 0
-        if used and resp.overhead_per_unit and peak:
+        if pats and any(pats.values()) and resp.overhead_per_unit and peak:
             rows.append({"type": t, "label": plain_label(resp.label),
                          "pattern": f"vehicles and kit: {peak} (units on the street at the busiest hour)",
                          "units": 0, "headcount": 0.0, "cost": peak * resp.overhead_per_unit, "vehicles": True})
@@ -153,9 +153,17 @@ class OptimisePage(QWidget):
         self.objective.setMinimumContentsLength(20)
         for text, key in OBJECTIVES:
             self.objective.addItem(text, key)
-        self.objective.setToolTip("Lowest cost: the cheapest staff and routing that meet every type's service "
-                                  "target (and the rule of 60 for officers), downstream costs included. Most "
-                                  "hours freed: move as much officer workload to civilian units as the budget buys.")
+        self.objective.setToolTip("Lowest cost: the cheapest staff of every type, downstream costs included, with "
+                                  "patrol sized to its target (and the rule of 60) on the load civilian units leave "
+                                  "it. Most hours freed: the civilian units a budget buys that free the most officer "
+                                  "hours.")
+        self.patrol = QComboBox()
+        for text, key in PATROL:
+            self.patrol.addItem(text, key)
+        self.objective.currentIndexChanged.connect(self._update_controls)
+        self.patrol.setToolTip("Most hours freed: keep patrol as the scenario has it ('if we hire N social workers, "
+                               "how many officer hours come back'), or re-roster it at least cost for the load "
+                               "civilian units leave it.")
         self.budget = QDoubleSpinBox()
         self.budget.setRange(0, 1e9)
         self.budget.setDecimals(0)
@@ -186,6 +194,7 @@ class OptimisePage(QWidget):
         form = QFormLayout()
         form_row(form, "Aim:", self.objective)
         form_row(form, "Civilian budget:", self.budget)
+        form_row(form, "Patrol:", self.patrol)
         form_row(form, "Trade-off points:", self.pareto)
         form_row(form, "Time limit:", self.time_limit)
         box = QGroupBox("What to optimise")
@@ -275,9 +284,11 @@ class OptimisePage(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(page_header(
-            "Optimise", "How many units of each type, on which shifts, and which calls each should take: the "
-                        "cheapest plan that meets every service target, or the most officer hours a civilian "
-                        "budget frees. It works on the scenario chosen above, with the project's calls."))
+            "Optimise", "How many social-worker and co-responder units, on which shifts: the most officer hours a "
+                        "civilian budget frees (patrol held as it is, unless you re-roster it), or the lowest annual "
+                        "cost with patrol sized to its target. Civilian units take eligible calls when free; a call "
+                        "waits at most its fallback time, then an officer goes. It works on the scenario chosen "
+                        "above, with the project's calls."))
         lay.addWidget(split, 1)
 
         self.state.opened.connect(self._project_opened)
@@ -296,11 +307,13 @@ class OptimisePage(QWidget):
         self.run_button.setEnabled(self.state.data is not None and not self.window.busy)
         self.run_button.setToolTip("" if self.state.data is not None else "Import calls first (Data page)")
         self.use_plan_button.setEnabled(self.result is not None and self.result.plan is not None)
+        # Lowest cost always sizes patrol; holding it is a choice only when freeing hours.
+        self.patrol.setEnabled(self.objective.currentData() == "max-hours-freed")
 
     def options(self) -> dict[str, Any]:
         budget = self.budget.value() or None
         return {"objective": self.objective.currentData(), "budget": budget, "pareto_points": self.pareto.value(),
-                "time_limit": float(self.time_limit.value())}
+                "time_limit": float(self.time_limit.value()), "patrol": self.patrol.currentData()}
 
     # ------------------------------------------------------------------------------------ running
     def run(self) -> None:

@@ -28,6 +28,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from planner.baseline import POLICY as BASELINE_POLICY
+from planner.baseline import PROPOSAL, REFERENCE_SOURCE, RESPONDERS, FirstBaseline, first_baseline
 from planner.demand import build_demand
 from planner.errors import ScenarioError
 from planner.importer import ImportResult, import_calls
@@ -45,26 +47,19 @@ IMPORT_STEPS = 10
 PROJECT_SUFFIX = ".coplan"
 NEW_PROJECT_NAME = "Untitled project"
 
-# A new project's first scenario: the three responder types with the reference figures the sample uses,
-# no staff yet beyond officers.
+# A new project's first scenario, until calls are imported: the three responder types with coplan's reference
+# figures and the programme policy defaults. Importing calls into it replaces it with a baseline sized from
+# them (planner.baseline), which the user then confirms or replaces with the department's roster.
 NEW_SCENARIO: dict[str, Any] = {
     "name": "Baseline",
-    "description": "",
-    "source": "coplan reference figures (officer well above $100k fully loaded; police social worker "
-              "~$80k); replace them with your department's.",
+    "description": "A placeholder until calls are imported (Data page): coplan then proposes a baseline sized "
+                   "from them, for you to confirm or replace with your department's roster.",
+    "source": REFERENCE_SOURCE,
     "responders": {
-        "officer": {"label": "Patrol officer unit", "people_per_unit": 1, "cost_per_person": 125000,
-                    "overhead_per_unit": 25000, "relief_factor": 1.7, "travel_minutes": 9,
-                    "answer_minutes": 10, "share_within": 0.8, "max_occupancy": 0.6, "on_duty": 10},
-        "social_worker": {"label": "Social worker (civilian crisis response)", "people_per_unit": 1,
-                          "cost_per_person": 80000, "overhead_per_unit": 12000, "relief_factor": 1.5,
-                          "travel_minutes": 14, "answer_minutes": 20, "share_within": 0.8,
-                          "max_occupancy": 0.85, "on_duty": 0},
-        "co_responder": {"label": "Co-responder unit (officer + clinician)", "people_per_unit": 2,
-                         "cost_per_person": 105000, "overhead_per_unit": 25000, "relief_factor": 1.6,
-                         "travel_minutes": 12, "answer_minutes": 15, "share_within": 0.8,
-                         "max_occupancy": 0.8, "on_duty": 0},
+        "officer": {**RESPONDERS["officer"], "travel_minutes": 9, "on_duty": 10},
+        **{t: dict(r) for t, r in RESPONDERS.items() if t != FALLBACK_TYPE},
     },
+    "policy": {cat: copy.deepcopy(table) for cat, table, _ in BASELINE_POLICY},
 }
 
 # What a saved run's state is, in words a page can show.
@@ -128,6 +123,14 @@ def scenario_data_job(scenario: Scenario) -> Generator[Progress, None, CallData]
     yield Progress(0, IMPORT_STEPS, "reading the mapping")
     mapping = read_mapping(d.mapping) if d.mapping else Mapping()
     return (yield from import_job(d.calls, mapping, codes=d.codes, tz=d.timezone, mapping_path=d.mapping))
+
+
+def first_baseline_job(data: CallData) -> Generator[Progress, None, FirstBaseline]:
+    """Size a first baseline from imported calls (planner.baseline): a job, since the roster takes a solve."""
+    yield Progress(0, 1, "sizing officers from the calls (Erlang C, the rule of 60, a runnable roster)")
+    first = first_baseline(data.result, timezone=data.timezone)
+    yield Progress(1, 1, "done")
+    return first
 
 
 def stored_call_data(result: ImportResult) -> CallData:
@@ -249,6 +252,7 @@ class ProjectState(QObject):
     runsChanged = Signal()         # saved runs, or whether they are up to date
     pathChanged = Signal()         # the file or the project's name
     opened = Signal()              # another project is open (New or Open): what pages held no longer applies
+    firstBaselineWanted = Signal()  # calls came into a project that holds only the placeholder scenario
     modifiedChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
@@ -524,11 +528,58 @@ class ProjectState(QObject):
         return True
 
     def set_imported_data(self, data: CallData, generation: int) -> bool:
-        """Calls imported through the wizard: the project's calls now (undoable)."""
+        """Calls imported through the wizard: the project's calls now (undoable). A project that holds only the
+        placeholder scenario then asks for a first baseline sized from them (firstBaselineWanted)."""
         if generation != self.generation:
             return False
         self._push(f"Import {data.calls_path.name}", data=data, stamp=_now())
+        if self.holds_placeholder():
+            self.firstBaselineWanted.emit()
         return True
+
+    def holds_placeholder(self) -> bool:
+        """Whether the project's only scenario is the untouched placeholder of a new project."""
+        return len(self._tables) == 1 and next(iter(self._tables.values())) == NEW_SCENARIO
+
+    def propose_baseline(self, first: FirstBaseline, generation: int) -> str | None:
+        """Replace the placeholder with a first baseline sized from the calls (undoable); its name, or None when
+        the project changed meanwhile (another project, or the placeholder already edited)."""
+        if generation != self.generation or not self.holds_placeholder():
+            return None
+        table = stored_table(first.scenario)
+        self.validate(table)
+        name = table["name"]
+        self._push("Propose a baseline from the calls", tables={name: table}, current=name)
+        return name
+
+    def is_proposal(self, name: str | None = None) -> bool:
+        """Whether a scenario is a baseline proposed from the calls that the user has not confirmed yet."""
+        table = self._tables.get(name or self._current, {})
+        return str(table.get("description", "")).startswith(PROPOSAL)
+
+    def confirm_roster(self) -> None:
+        """The user confirms the current scenario's roster as the department's (the proposal mark goes)."""
+        if not self.is_proposal():
+            return
+
+        def change(t: dict[str, Any]) -> None:
+            t["description"] = ("The department's officers, confirmed in coplan (first proposed from the calls: "
+                                "Erlang C and the rule of 60 on the load they show).")
+
+        self.edit(change, "Confirm the roster")
+
+    def roster_by_hour(self) -> None:
+        """Officers of the current scenario as an hourly list, the same every day (the most on duty at each hour
+        of the day), so the user can type the department's own numbers on the Staffing page."""
+        s = self.scenario
+        grid = np.asarray(s.responders[FALLBACK_TYPE].on_duty(60), dtype=float).reshape(7, 24)
+
+        def change(t: dict[str, Any]) -> None:
+            officer = t["responders"][FALLBACK_TYPE]
+            officer.pop("shifts", None)
+            officer["on_duty"] = [int(np.ceil(v - 1e-9)) for v in grid.max(axis=0)]
+
+        self.edit(change, "Officers by hour of the day")
 
     def set_rules(self, rules: tuple[CategoryRule, ...], text: str) -> None:
         """Re-categorise the calls with new user rules, at once (undoable)."""

@@ -33,7 +33,16 @@ from planner.compare import Comparison
 from planner.jobs import Progress
 from planner.project import SavedRun
 from ui.settings import last_folder, set_last_folder
-from ui.widgets import INFO_STYLE, error_label, note_label, page_header, scrolled, set_error
+from ui.widgets import (
+    INFO_STYLE,
+    error_label,
+    note_label,
+    overload_banner,
+    overload_html,
+    page_header,
+    scrolled,
+    set_error,
+)
 from ui.worker import JobProgress, function_job
 
 if TYPE_CHECKING:
@@ -77,6 +86,7 @@ class ReportPage(QWidget):
         self.frontier = QCheckBox("Include the optimiser's trade-off line (cost against officer hours freed)")
         self.frontier.setToolTip("Draw the Pareto points of the last optimisation on the cost chart")
         self.what = note_label(style=INFO_STYLE)
+        self.overload = overload_banner()
         form = QFormLayout()
         form.addRow("Title:", self.title)
         form.addRow("", self.frontier)
@@ -121,6 +131,7 @@ class ReportPage(QWidget):
         lay.addWidget(page_header(
             "Report", "The comparison from the Compare page as a PDF to present, an Excel workbook to work in, "
                       "and its charts as pictures. Every number in them is the one the Compare page shows."))
+        lay.addWidget(self.overload)
         lay.addWidget(self.what)
         lay.addLayout(form)
         lay.addWidget(box)
@@ -180,10 +191,27 @@ class ReportPage(QWidget):
         else:
             self.what.setText("Tick at least two scenarios on the Compare page (the baseline and an option): the "
                               "report is of that comparison.")
+        self._show_overload(page, names)
         self._show_contents(page)
         can = ready and not self.window.busy and (self.state.data is not None or not page.needs_run(names))
         for b in (self.pdf_button, self.xlsx_button, self.png_button):
             b.setEnabled(can)
+
+    def _show_overload(self, page: Any, names: list[str]) -> None:
+        """The red banner for the report's overloaded scenarios: from the comparison, else from their saved runs."""
+        if page.comparison is not None and page.is_current():
+            c = page.comparison
+            flagged = [(n, c.warnings.get(n, [])) for n in c.scenarios]
+            baseline = c.baseline
+        else:
+            runs = self.state.runs
+            flagged = [(n, runs[n].run.warnings) for n in names if n in runs and self.state.run_is_current(n)]
+            baseline = names[0] if names else ""
+        lines = [overload_html(n, w, role=" (the baseline: no option can be measured against it)"
+                               if n == baseline else "") for n, w in flagged if w]
+        self.overload.setText("<br>".join(lines) + ("<br>The report says so on its first page and in every "
+                                                    "summary sentence." if lines else ""))
+        self.overload.setVisible(bool(lines))
 
     def _show_contents(self, page: Any) -> None:
         """The report's sections; with a comparison at hand, its summary and every chart's caption."""

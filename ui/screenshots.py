@@ -2,8 +2,10 @@
 
 Opens the window offscreen at 1400 x 900 on the sample project, imports the sample export through the
 Data page's wizard as a user would, adds a programme template, optimises (with a Pareto sweep), simulates,
-compares the scenarios and visits the Report page, saving one PNG per view (and per tab of a page) into
-FOLDER (default `screenshots/`). Takes about a minute.
+compares the scenarios and visits the Report page; then cuts patrol to 3 units around the clock to show the
+overload banners on Simulate, Compare and Report; and last starts a new project and imports the same export,
+to show the baseline proposed from the calls on the Staffing page. One PNG per view (and per tab of a page)
+goes into FOLDER (default `screenshots/`). Takes a minute or two.
 """
 
 from __future__ import annotations
@@ -134,6 +136,43 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show_page("report")
     shot("report")
+
+    # Overload: patrol cut to 3 units around the clock, simulated and compared with the baseline.
+    state = window.state
+    baseline = state.baseline_name
+    state.select(baseline)
+    cut = state.rename(state.duplicate(baseline), "Patrol cut to 3")
+
+    def cut_patrol(t: dict) -> None:
+        t["responders"]["officer"].pop("shifts", None)
+        t["responders"]["officer"]["on_duty"] = 3
+
+    state.edit(cut_patrol, "Cut patrol to 3")
+    window.show_page("simulate")
+    sim.charts.setCurrentIndex(0)
+    sim.run()
+    idle()
+    shot("simulate-overloaded")
+    window.show_page("compare")
+    cmp.set_chosen([baseline, cut], baseline)
+    cmp.run()
+    idle()
+    shot("compare-overloaded")
+    window.show_page("report")
+    shot("report-overloaded")
+
+    # A new project: import the export, and coplan proposes a baseline from the calls.
+    state.undo_stack.setClean()
+    window.new_project()
+    window.show_page("data")
+    data.tabs.setCurrentWidget(data.wizard)
+    data.wizard.set_calls_file(SAMPLE / "calls.csv.gz")
+    _wait(app, lambda: not window.busy and bool(data.wizard.headers))
+    data.wizard.load_mapping_file(SAMPLE / "mapping.toml")
+    data.wizard.start_import()
+    _wait(app, lambda: window.current_page() == "staffing" and not window.busy, timeout=300)
+    window.staffing_page.tabs.setCurrentIndex(1)
+    shot("new-project-proposed-baseline")
     window.state.undo_stack.setClean()
     window.close()
     for p in saved:

@@ -41,6 +41,8 @@ from ui.widgets import (
     cell,
     form_row,
     note_label,
+    overload_banner,
+    overload_html,
     page_header,
     read_only_table,
     section_row,
@@ -55,7 +57,18 @@ FEW_REPLICATIONS = 5
 
 TIPS = {
     "officer_hours_on_calls": "Unit-hours officers spend on calls in a year: travel plus time on scene, every unit "
-                              "sent counted. Hours freed are the fall in this figure against the baseline.",
+                              "sent counted, backup to civilian units included.",
+    "officer_hours_freed": "The officer time that the calls civilian units answered would have taken (each at its "
+                           "category's officer busy time), plus repeat calls avoided, minus officer time backing "
+                           "civilian units up. Never a fall in officer workload that comes from calls nobody "
+                           "answered.",
+    "calls_unanswered": "Calls still waiting for a unit when the simulation ended (the simulated weeks, plus a "
+                        "week in which units keep working and no new call arrives). Anything above none means "
+                        "officers cannot keep up.",
+    "police_only": "Calls triage sends to officers only (no civilian route): how fast officers answer. A "
+                   "civilian unit's longer drive on the other calls does not show here.",
+    "diverted": "Calls triage found safe for a civilian unit, whoever answered them in the end (a civilian unit, "
+                "or an officer after the fallback wait).",
     "officer_utilisation": GLOSSARY["rule of 60"],
     "overtime_hours_total": "A unit still on a call when its shift ends finishes the call: the hours past the "
                             "shift end, a year, all types together.",
@@ -91,6 +104,8 @@ def kpi_rows(saved: SavedRun) -> list[tuple[str, str, str, str] | str]:
         "Officers",
         ("officer_hours_on_calls", "Officer hours on calls a year", "hours", TIPS["officer_hours_on_calls"]),
         ("officer_utilisation", "Officer time committed to calls", "share", TIPS["officer_utilisation"]),
+        ("officer_hours_freed", "Officer hours freed a year", "hours", TIPS["officer_hours_freed"]),
+        ("officer_hours_on_backup", "Officer hours backing up civilian units", "hours", TIPS["officer_hours_freed"]),
         ("overtime_hours_total", "Overtime hours a year", "hours", TIPS["overtime_hours_total"]),
         "Response time (call to arrival)",
         ("response_minutes_p50", "All calls: median (P50)", "minutes", TIPS["response"] + " Half the calls wait less."),
@@ -102,11 +117,22 @@ def kpi_rows(saved: SavedRun) -> list[tuple[str, str, str, str] | str]:
                      TIPS["response"] + " Priority 1 is the most urgent."))
         rows.append((f"response_minutes_p90_by_priority.{p}", f"Priority {p}: 90th percentile", "minutes",
                      TIPS["response"] + " Priority 1 is the most urgent."))
+    rows += [("response_minutes_p50_police_only", "Police-only calls: median", "minutes", TIPS["police_only"]),
+             ("response_minutes_p90_police_only", "Police-only calls: 90th percentile", "minutes",
+              TIPS["police_only"])]
+    if 1 in priorities:
+        rows.append(("response_minutes_p90_police_only_by_priority.1", "Police-only priority 1: 90th percentile",
+                     "minutes", TIPS["police_only"]))
+    if civilians:
+        rows += [("response_minutes_p50_diverted", "Civilian-route calls: median", "minutes", TIPS["diverted"]),
+                 ("response_minutes_p90_diverted", "Civilian-route calls: 90th percentile", "minutes",
+                  TIPS["diverted"])]
     rows += ["Calls a year",
-             ("calls_total", "All calls", "calls", "Calls for service a year the plan must answer.")]
+             ("calls_total", "All calls offered", "calls", "Calls for service a year the plan must answer.")]
     for t in types:
         rows.append((f"calls_by_responder_type.{t}", f"Answered by {_type_label(scenario, t)}",
                      "calls", "Calls this type of unit answered (a year)."))
+    rows.append(("calls_unanswered", "Left unanswered", "calls", TIPS["calls_unanswered"]))
     rows += [
         ("calls_eligible_for_civilians", "Eligible for a civilian unit", "calls", TIPS["calls_eligible_for_civilians"]),
         ("fallback_to_officer", "Eligible, but fell back to an officer", "calls", TIPS["fallback_to_officer"]),
@@ -208,6 +234,7 @@ class SimulatePage(QWidget):
         lay.addLayout(row)
 
         self.run_info = note_label()
+        self.overload = overload_banner()
         self.stale = note_label(style=WARN_STYLE)
         self.stale.hide()
         self.kpis = read_only_table(["Figure", "Mean", "95% interval"])
@@ -264,6 +291,7 @@ class SimulatePage(QWidget):
             "Simulate", "Run the scenario's shifts against a year's worth of calls, hour by hour: who answers, how "
                         "long calls wait, how busy officers are, and when eligible calls fall back to an officer. "
                         "Results are kept in the project for Compare and Report."))
+        lay.addWidget(self.overload)
         lay.addWidget(split, 1)
         self.split = split
 
@@ -327,6 +355,7 @@ class SimulatePage(QWidget):
             self.run_info.setText(f"<b>{name}</b> has not been simulated yet. Set the run above and press "
                                   "Simulate." + ("" if self.state.data else " Import calls first (Data page)."))
             self.stale.hide()
+            self.overload.hide()
             self.kpis.setRowCount(0)
             self.few.clear()
             for c in (self.response_chart, self.priority_chart, self.utilisation_chart, self.fallback_chart):
@@ -338,6 +367,9 @@ class SimulatePage(QWidget):
         self.run_info.setText(f"<b>{name}</b>: {r.replications} replications of {r.horizon_days:g} days "
                               f"({r.warmup_days:g} warm-up days not counted), seed {r.seed}; run {when}. "
                               "Figures are a year.")
+        self.overload.setText(overload_html(name, r.warnings) + " Add officers in those hours (Staffing page), "
+                              "or take calls off them, and simulate again." if r.warnings else "")
+        self.overload.setVisible(bool(r.warnings))
         self.stale.setText(f"These results are {RUN_WORDS[status]}. Simulate again to bring them up to date.")
         self.stale.setVisible(status not in (RUN_CURRENT, RUN_NONE))
         self.few.setText(f"With {r.replications} replications the intervals are wide; 10 or more narrow them."

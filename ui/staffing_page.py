@@ -16,9 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -32,7 +34,16 @@ from planner.errors import ScenarioError
 from planner.scenario import OUTCOMES
 from ui.project import categories, offered_load_by_hour, strip_where
 from ui.scenario_bar import template_menu
-from ui.widgets import ChartCanvas, error_label, page_header, scrolled, section_label, set_error
+from ui.widgets import (
+    WARN_STYLE,
+    ChartCanvas,
+    error_label,
+    note_label,
+    page_header,
+    scrolled,
+    section_label,
+    set_error,
+)
 
 if TYPE_CHECKING:
     from ui.window import MainWindow
@@ -64,6 +75,10 @@ GLOSSARY = {
                         "Leave it blank to use the times measured in the export.",
     "outcome": "The share of calls answered by this type of unit that end in this outcome; it drives the "
                "downstream costs (arrests, jail bookings, ER transports).",
+    "backup rate": "The share of this category's calls answered by this type of unit on which it calls an "
+                   "officer to the scene for backup. The officer's time is counted against the hours freed. "
+                   "Blank: 0.6% wherever the type may take the calls (CAHOOTS, 2019: police backup about 150 "
+                   "times in about 24,000 calls).",
 }
 
 
@@ -170,6 +185,7 @@ class StaffingPage(QWidget):
         self.templates_menu = template_menu(self, lambda t: self.window.scenario_bar.add_template(t))
         self.templates_button.setMenu(self.templates_menu)
         self.error = error_label()
+        self.proposal = self._proposal_banner()
 
         self.responders = self._table()
         self.targets = self._table()
@@ -235,11 +251,53 @@ class StaffingPage(QWidget):
         top.addLayout(about, 1)
         top.addWidget(self.templates_button, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
+        lay.addWidget(self.proposal)
         lay.addWidget(self.error)
         lay.addWidget(self.tabs, 1)
         self.state.scenarioChanged.connect(self.refresh)
         self.state.dataChanged.connect(self._draw_duty_chart)
         self.refresh()
+
+    def _proposal_banner(self) -> QFrame:
+        """The banner over a baseline proposed from the calls: confirm it, or enter the department's roster."""
+        frame = QFrame()
+        frame.setObjectName("proposal")
+        frame.setStyleSheet("QFrame#proposal { " + WARN_STYLE + " }")
+        self.proposal_text = note_label(
+            "<b>This baseline is a proposal, not your roster.</b> coplan sized it from your calls: the officers "
+            "needed in each hour of the week to answer 80% of calls within 10 minutes (Erlang C) with officers on "
+            "calls at most 60% of their time (the rule of 60), as shifts a department can run. Enter the officers "
+            "your department actually has on duty, or confirm the proposal, before comparing options: every "
+            "option is measured against this baseline.")
+        self.proposal_text.setStyleSheet("color: #5A3B00; border: none; background: transparent;")
+        self.proposal_text.setTextFormat(Qt.TextFormat.RichText)
+        self.enter_button = QPushButton("Enter our roster by hour")
+        self.enter_button.setToolTip("Turn the proposed shifts into officers on duty by hour of the day (the most "
+                                     "at each hour), and open the Units on duty tab to type your own numbers")
+        self.enter_button.clicked.connect(self.enter_roster)
+        self.confirm_button = QPushButton("Confirm this roster")
+        self.confirm_button.setToolTip("Keep the officers as they are now as the department's roster (the banner "
+                                       "goes; Edit > Undo brings it back)")
+        self.confirm_button.clicked.connect(self.state.confirm_roster)
+        lay = QHBoxLayout(frame)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.addWidget(self.proposal_text, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.enter_button)
+        buttons.addWidget(self.confirm_button)
+        lay.addLayout(buttons)
+        frame.hide()
+        return frame
+
+    def enter_roster(self) -> None:
+        """Officers by hour of the day, editable, on the Units on duty tab."""
+        try:
+            if self.state.scenario.responders["officer"].shifts:
+                self.state.roster_by_hour()
+        except ScenarioError as e:
+            set_error(self.error, f"Not changed: {strip_where(str(e))}")
+            return
+        self.tabs.setCurrentIndex(1)
 
     @staticmethod
     def _table() -> QTableWidget:
@@ -289,6 +347,7 @@ class StaffingPage(QWidget):
             self.scenario_label.setText(f"<b>Scenario:</b> {escape(s.name)}{escape(desc)}")
             self.source_label.setText(f"Where its figures come from: {s.source}" if s.source else "")
             self.source_label.setVisible(bool(s.source))
+            self.proposal.setVisible(self.state.is_proposal())
             self._fill_responders()
             self._fill_targets()
             self._fill_hours()
@@ -386,6 +445,8 @@ class StaffingPage(QWidget):
         for typ in civilian:
             cols.append((("on_scene_multiplier", typ), f"On-scene x\n{type_name(typ)}", "number",
                          GLOSSARY["on-scene multiplier"]))
+        for typ in civilian:
+            cols.append((("backup_rate", typ), f"Backup rate\n{type_name(typ)}", "share", GLOSSARY["backup rate"]))
         for typ in s.responders:
             for outcome in OUTCOMES:
                 cols.append((("outcomes", typ, outcome), f"{type_name(typ)}:\n{outcome.replace('_', ' ')}", "share",
@@ -411,6 +472,8 @@ class StaffingPage(QWidget):
                     value = p.on_scene_minutes
                 elif key[0] == "on_scene_multiplier":
                     value = p.on_scene_multiplier.get(key[1])
+                elif key[0] == "backup_rate":
+                    value = p.backup_rate.get(key[1])
                 else:
                     value = p.outcomes.get(key[1], {}).get(key[2])
                 what = f"{header.replace(chr(10), ' ')} for {cat.replace('_', ' ')}"

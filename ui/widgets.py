@@ -189,6 +189,9 @@ def scrolled(widget: QWidget) -> QScrollArea:
 
 INFO_STYLE = "color: #1F3A4D; background: #EAF3FA; border: 1px solid #BFD8EA; border-radius: 3px; padding: 6px;"
 WARN_STYLE = "color: #5A3B00; background: #FFF4DC; border: 1px solid #F0D49A; border-radius: 3px; padding: 6px;"
+# An alarm: an overloaded scenario, whose figures are not a result (planner.overload).
+ALARM_STYLE = ("color: #FFFFFF; background: #B00020; border: 1px solid #8C0019; border-radius: 3px; padding: 8px; "
+               "font-weight: normal;")
 GOOD_COLOUR = "#1B5E20"
 BAD_COLOUR = "#B00020"
 NOISE_COLOUR = "#666666"
@@ -264,3 +267,21 @@ def form_row(form: Any, text: str, field: QWidget) -> None:
     label.setToolTip(field.toolTip())
     label.setBuddy(field)
     form.addRow(label, field)
+
+
+def overload_html(name: str, reasons: list[str], *, role: str = "") -> str:
+    """The red banner's words for one overloaded scenario: that it is, and why, the hours of the week over
+    capacity first (planner.overload words every reason)."""
+    from html import escape
+
+    why = "; ".join(reasons)
+    return (f"<b>Overloaded: {escape(name)}</b>{escape(role)}. Officers cannot keep up, so its figures are not a "
+            f"result: no officer hours freed and no savings are claimed. {escape(why[:1].upper() + why[1:])}.")
+
+
+def overload_banner() -> QLabel:
+    """A red banner for overloaded scenarios; hidden while every scenario shown is sound."""
+    label = note_label(style=ALARM_STYLE)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.hide()
+    return label

@@ -28,7 +28,14 @@ from ui.data_page import DataPage
 from ui.demand_page import DemandPage
 from ui.errors import show_error
 from ui.optimise_page import OptimisePage
-from ui.project import PROJECT_SUFFIX, CallData, ProjectState, open_project_job, scenario_data_job
+from ui.project import (
+    PROJECT_SUFFIX,
+    CallData,
+    ProjectState,
+    first_baseline_job,
+    open_project_job,
+    scenario_data_job,
+)
 from ui.report_page import ReportPage
 from ui.scenario_bar import ScenarioBar
 from ui.simulate_page import SimulatePage
@@ -113,6 +120,7 @@ class MainWindow(QMainWindow):
         self.state.pathChanged.connect(self._update_title)
         self.state.modifiedChanged.connect(self._update_title)
         self.state.dataChanged.connect(self._update_data_label)
+        self.state.firstBaselineWanted.connect(self.propose_first_baseline)
         self._update_title()
         self._update_data_label()
         self.resize(DEFAULT_SIZE)
@@ -324,6 +332,23 @@ class MainWindow(QMainWindow):
         generation = self.state.generation
         return self.run_job(scenario_data_job(s), f"Reading {s.data.calls.name}",
                             lambda data: self._scenario_data_loaded(data, generation))
+
+    def propose_first_baseline(self) -> Worker | None:
+        """Size a first baseline from the calls just imported into a new project, then open Staffing on it, where
+        a banner asks the user to confirm it or enter the department's roster."""
+        data = self.state.data
+        if data is None:
+            return None
+        generation = self.state.generation
+        return self.run_job(first_baseline_job(data), "Proposing a baseline from the calls",
+                            lambda first: self._first_baseline_ready(first, generation))
+
+    def _first_baseline_ready(self, first: Any, generation: int) -> None:
+        name = self.state.propose_baseline(first, generation)
+        if name is not None:
+            self.show_page("staffing")
+            self.statusBar().showMessage("Proposed a first baseline from the calls: confirm it or enter your roster "
+                                         "(Staffing page)", 8000)
 
     def _scenario_data_loaded(self, data: CallData, generation: int) -> None:
         if self.state.set_loaded_data(data, generation):
