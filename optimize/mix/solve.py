@@ -289,7 +289,7 @@ class _Solver:
         if self.resize_after:
             # Keep the civilian units found; patrol gets the runnable roster over the load they leave it.
             sized = self.sized_patrol({t: counts[t] for t in civilian_indices(self.data)}, solver,
-                                      max(3.0, 0.3 * time_limit), budget, started)
+                                      max(10.0, 0.3 * time_limit), budget, started)
             if sized is None:
                 return SolveStats(Status.TIME_LIMIT, None, None, None, stats.solve_seconds, stats.solver,
                                   "no runnable patrol roster was found in time"), None
