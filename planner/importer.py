@@ -6,6 +6,13 @@ of several agencies - set aside as another agency's call, counted per agency:
 rows read = rows imported + rows rejected + rows set aside (checked at the end of every import).
 Row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
 
+Nothing is lost and nothing hangs: a quote that never closes costs its own row, not the rows after it
+(`_read_csv_exact`); a workbook is read by its cells, not the size it states (`_read_xlsx`); impossible
+dates and times are rejected, never rolled over, and rows far outside the export's own period are rejected
+as such (`_outside_period`); an input that is not a regular file, or is far larger than any of its kind, is
+refused before it is opened (`check_input_file`); a message about a file names it and the problem, and
+quotes its column names only when it read as a table.
+
 Which column is which is found from what the columns hold as well as their names (`detect`): a time
 column must hold date-times in most rows, the received time is the earliest step of a chain of
 timestamps, a date with a placeholder time is read with a separate time-of-day column; each choice keeps
@@ -19,7 +26,9 @@ import datetime as dt
 import gzip
 import io
 import re
-from collections.abc import Callable
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,10 +41,12 @@ from planner.mapping import (
     TIME_FIELDS,
     Mapping,
     call_type_columns,
+    check_input_file,
     column_names,
     detect_columns,
     is_clear_word,
     is_field_name,
+    size_words,
     time_role,
     time_stem,
 )
@@ -65,6 +76,7 @@ class RawTable:
     kind: str                        # "csv", "xlsx" or "parquet"
     encoding: str | None = None
     delimiter: str | None = None
+    is_table: bool = True            # read as a table of columns (else its first line is not a header)
 
 
 @dataclass(frozen=True)
@@ -138,38 +150,106 @@ class ImportResult:
 
 
 # --------------------------------------------------------------------------------------------- reading
-def read_raw(path: Path, sheet: str | None = None) -> RawTable:
-    """Read a CSV (any common delimiter, UTF-8 with or without BOM, or Latin-1), XLSX or Parquet file."""
+# Inputs larger than these are not what they claim to be, or would not fit in memory once read: refused
+# before reading, in one line. A million-row CSV export is about 90 MB; Excel stops at 1,048,576 rows.
+MAX_CSV_BYTES = 2 * 1024**3            # CSV text, also after gunzip
+MAX_GZIP_BYTES = 1024**3               # a .gz file as it lies on disk
+MAX_XLSX_BYTES = 512 * 1024**2
+MAX_XLSX_PART_BYTES = 2 * 1024**3      # one part (a sheet's XML, the shared strings) once unzipped
+MAX_PARQUET_BYTES = 2 * 1024**3
+MAX_CODE_TABLE_BYTES = 64 * 1024**2
+# Cells a sheet's used area may span and still be read by calamine, which holds that area as one dense
+# block (32 bytes a cell): a stray value at XFD1048576 would otherwise ask for half a terabyte and abort
+# the process. A larger area is read cell by cell with openpyxl instead.
+MAX_DENSE_XLSX_CELLS = 40_000_000
+
+
+def read_raw(path: Path, sheet: str | None = None, what: str = "calls export") -> RawTable:
+    """Read a CSV (any common delimiter, UTF-8 with or without BOM, or Latin-1), XLSX or Parquet file.
+
+    Only a regular file of a sane size for its kind is opened (devices, pipes and folders are refused
+    before reading); every failure is an ImportFailed naming the file and the problem, never its contents.
+    """
     path = Path(path)
-    if not path.exists():
-        raise ImportFailed(f"{path}: file not found")
-    if path.is_dir():
-        raise ImportFailed(f"{path}: is a folder, not a calls export")
+    code_table = what != "calls export"
+    expected = ("expected a code table: CSV or XLSX with code and description" if code_table else
+                "expected a calls export: CSV (optionally .gz), XLSX or Parquet")
+    size = check_input_file(path, "code table file" if code_table else "calls file",
+                            MAX_CODE_TABLE_BYTES if code_table else
+                            max(MAX_CSV_BYTES, MAX_PARQUET_BYTES), ImportFailed)
     suffix = path.suffix.lower()
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ImportFailed(f"{path}: cannot be read ({e.strerror or type(e).__name__})") from None
     # A workbook or Parquet file saved under another name is read for what it is.
     if magic == b"PK\x03\x04" and suffix not in XLSX_SUFFIXES:
         suffix = ".xlsx"
     elif magic == b"PAR1":
         suffix = ".parquet"
+    elif magic[:2] == b"\x1f\x8b":
+        suffix = ".gz"
+    limit = {".xlsx": MAX_XLSX_BYTES, ".xlsm": MAX_XLSX_BYTES, ".gz": MAX_GZIP_BYTES}.get(
+        suffix, MAX_PARQUET_BYTES if suffix in PARQUET_SUFFIXES else MAX_CSV_BYTES)
+    if not code_table and size > limit:
+        raise ImportFailed(f"{path}: {size_words(size)}, larger than any {_KIND_WORDS.get(suffix, 'CSV')} "
+                           f"calls export coplan reads (at most {size_words(limit)})")
     try:
         if suffix in XLSX_SUFFIXES:
             return _read_xlsx(path, sheet)
         if suffix in PARQUET_SUFFIXES:
             return _read_parquet(path)
-        return _read_csv(path)
+        return _read_csv(path, gzipped=magic[:2] == b"\x1f\x8b")
     except ImportFailed:
         raise
-    except (OSError, ValueError, pa.ArrowException, csv.Error, KeyError, EOFError) as e:
-        raise ImportFailed(f"{path}: could not read the file ({type(e).__name__}: {e})") from None
+    except MemoryError:
+        raise ImportFailed(f"{path}: too large to read in the memory this machine has") from None
+    except (OSError, ValueError, pa.ArrowException, csv.Error, KeyError, EOFError, zipfile.BadZipFile,
+            UnicodeError, zlib.error, NotImplementedError, RuntimeError) as e:
+        # (zlib: damaged compressed data; zipfile: NotImplementedError for an unknown compression method,
+        # RuntimeError for an encrypted part.)
+        # The reason in words, never the library's message: some quote the file's own text.
+        raise ImportFailed(f"{path}: could not read the file ({_error_words(e)}); {expected}") from None
 
 
-def _open_bytes(path: Path) -> bytes:
-    if path.suffix.lower() == ".gz":
+_KIND_WORDS = {".xlsx": "Excel", ".xlsm": "Excel", ".gz": "gzip", ".parquet": "Parquet", ".pq": "Parquet"}
+
+
+def _error_words(e: BaseException) -> str:
+    """What went wrong reading a file, without quoting the file."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror.lower()
+    if isinstance(e, (zipfile.BadZipFile, EOFError, zlib.error)):
+        return "damaged or incomplete compressed data"
+    if isinstance(e, (NotImplementedError, RuntimeError)):
+        return "compressed or encrypted in a way coplan cannot read"
+    if isinstance(e, gzip.BadGzipFile):
+        return "damaged gzip data"
+    if isinstance(e, UnicodeError):
+        return "text in an unknown encoding"
+    if isinstance(e, pa.ArrowException):
+        return f"damaged or not this kind of file ({type(e).__name__})"
+    return type(e).__name__
+
+
+def _open_bytes(path: Path, gzipped: bool) -> bytes:
+    """The file's bytes (gunzipped), at most MAX_CSV_BYTES: a gzip bomb stops at the limit, in one line."""
+    if gzipped:
+        out = io.BytesIO()
         with gzip.open(path, "rb") as f:
-            return f.read()
-    return path.read_bytes()
+            while chunk := f.read(1 << 24):
+                out.write(chunk)
+                if out.tell() > MAX_CSV_BYTES:
+                    raise ImportFailed(f"{path}: unpacks to more than {size_words(MAX_CSV_BYTES)}, larger than "
+                                       "any CSV calls export coplan reads")
+        return out.getvalue()
+    with open(path, "rb") as f:
+        data = f.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise ImportFailed(f"{path}: larger than any CSV calls export coplan reads "
+                           f"(at most {size_words(MAX_CSV_BYTES)})")
+    return data
 
 
 # Byte-order marks of the Unicode encodings Excel and other tools save text in ("Unicode Text" is UTF-16 LE).
@@ -204,8 +284,15 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def _read_csv(path: Path) -> RawTable:
-    data = _unicode_bom_to_utf8(_open_bytes(path), path)
+def _line_records(data: bytes) -> int:
+    """Records the file would hold after its header if no field ran over a line break: its lines - 1."""
+    breaks = data.count(b"\n") if b"\n" in data else data.count(b"\r")
+    ends_with_break = data.endswith((b"\n", b"\r"))
+    return breaks + (0 if ends_with_break else 1) - 1
+
+
+def _read_csv(path: Path, gzipped: bool = False) -> RawTable:
+    data = _unicode_bom_to_utf8(_open_bytes(path, gzipped), path)
     if not data.strip():
         raise ImportFailed(f"{path}: the file is empty")
     if data.count(b"\x00", 0, 4096) > 64:
@@ -224,7 +311,7 @@ def _read_csv(path: Path) -> RawTable:
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] == 0:
         delimiter = ","
-    header = next(csv.reader([first_line], delimiter=delimiter))
+    header = next(csv.reader([first_line], delimiter=delimiter), [""])
     names = _dedupe(header)
 
     import pyarrow.csv as pacsv
@@ -248,8 +335,10 @@ def _read_csv(path: Path) -> RawTable:
     except pa.ArrowInvalid:
         invalid.append("parse error")
         table = None
-    if invalid or table is None:
-        # Malformed rows (wrong number of fields, blank lines): the slower reader numbers every record exactly.
+    # As many records as lines, or a quoted field ran over a line break: a real multi-line field, or a quote
+    # that never closes and swallows the rows after it. The exact reader tells them apart.
+    if invalid or table is None or table.num_rows != _line_records(data):
+        # The slower reader numbers every record exactly and takes back a runaway quote.
         return _read_csv_exact(data.decode(encoding, errors="replace"), delimiter, names, encoding)
     import pyarrow.compute as pc
 
@@ -265,19 +354,94 @@ def _read_csv(path: Path) -> RawTable:
         source_row = source_row[keep.to_numpy(zero_copy_only=False)]
     frame = table.to_pandas()
     return RawTable(frame=frame, source_row=source_row, rejects=[], rows_read=len(frame),
-                    kind="csv", encoding=encoding, delimiter=delimiter)
+                    kind="csv", encoding=encoding, delimiter=delimiter, is_table=len(names) >= 2)
+
+
+class _Lines:
+    """The physical lines of a text, handed to csv.reader one at a time; `pos` is the next line's index,
+    so the reader can be restarted on any line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.pos = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+UNCLOSED_QUOTE = "a quote that is never closed (the field would run on into the rows below)"
+
+
+def _swallows_rows(spanned: list[str], delimiter: str, ncols: int) -> bool:
+    """Whether the lines a quoted field ran on into look like rows of their own: a full set of fields.
+
+    Lines inside a real multi-line field (a narrative) hold text; a quote that never closed swallows
+    whole rows, each with the header's number of fields (on the last line, up to where a quote closes
+    the field)."""
+    for line in spanned[:-1]:
+        if '"' not in line and line.count(delimiter) == ncols - 1 and line.strip():
+            return True
+    last = spanned[-1].split('"', 1)[0]
+    return last.count(delimiter) == ncols - 1 and bool(last.strip())
 
 
 def _read_csv_exact(text: str, delimiter: str, names: list[str], encoding: str) -> RawTable:
+    """Record by record with the csv module, numbering each as a spreadsheet would (the header is row 1).
+
+    A row with the wrong number of fields is rejected with its row number. A quoted field that runs over
+    a line break and then breaks the record (the column count, a quote that does not end a field, the
+    end of the file) or swallows lines that are rows of their own is taken back: its first line is
+    rejected (a quote that is never closed) and reading resumes on the next line, so one stray quote
+    costs one row, not the rest of the file. Real multi-line fields that close are kept. A record on one
+    line is read as leniently as the fast reader reads it (a stray quote inside a field is kept).
+    """
     ncols = len(names)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = _Lines(list(io.StringIO(text, newline="")))   # splits at CR, LF and CRLF only
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     source_rows: list[int] = []
     rejects: list[tuple[int, str, str, str]] = []
     rows_read = 0
-    for rownum, rec in enumerate(reader, start=1):
-        if rownum == 1:
+    rownum = 0
+    table_like = 0
+    while True:
+        start = lines.pos
+        problem = None
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            if lines.pos - start > 1:
+                problem = UNCLOSED_QUOTE
+            else:   # one line: read it leniently, as the fast reader does
+                try:
+                    rec = next(csv.reader([lines.lines[start]], delimiter=delimiter), [])
+                except csv.Error:   # a field beyond the csv module's size limit, a NUL byte
+                    problem = f"unreadable line ({str(e).split(':')[0]})"
+                lines.pos = start + 1
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        else:
+            spanned = lines.lines[start + 1:lines.pos]
+            if spanned and (len(rec) != ncols or _swallows_rows(spanned, delimiter, ncols)):
+                problem = UNCLOSED_QUOTE
+        rownum += 1
+        if problem is not None:
+            # Take the record back: only its first line is lost (and reported); read on from the next one.
+            lines.pos = start + 1
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            if rownum > 1:
+                rows_read += 1
+                rejects.append((rownum, "", lines.lines[start].rstrip("\r\n")[:200], problem))
             continue
+        if rownum == 1:
+            continue   # the header
         if not rec or all(not c.strip() for c in rec):
             continue  # a blank line is not a row of data
         rows_read += 1
@@ -285,24 +449,33 @@ def _read_csv_exact(text: str, delimiter: str, names: list[str], encoding: str) 
             raw = delimiter.join(rec)
             rejects.append((rownum, "", raw[:200], f"has {len(rec)} fields, expected {ncols}"))
             continue
+        table_like += 1
         rows.append(rec)
         source_rows.append(rownum)
     frame = pd.DataFrame(rows, columns=names, dtype="string") if rows else pd.DataFrame(
         {n: pd.Series([], dtype="string") for n in names})
     frame = frame.replace("", pd.NA)
+    # A table: several columns, and most rows have as many fields as the header.
+    is_table = ncols >= 2 and table_like * 2 >= rows_read
     return RawTable(frame=frame, source_row=np.asarray(source_rows, dtype=np.int64), rejects=rejects,
-                    rows_read=rows_read, kind="csv", encoding=encoding, delimiter=delimiter)
+                    rows_read=rows_read, kind="csv", encoding=encoding, delimiter=delimiter, is_table=is_table)
 
 
 def _cell_text(v: object) -> str | None:
     if v is None:
         return None
+    t = type(v)
+    if t is str:
+        return v if v.strip() else None
+    if t is float and v.is_integer():
+        return str(int(v))
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
+    if isinstance(v, (dt.date, dt.time)):
         return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        secs = int(v.total_seconds())
+        return f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     s = str(v)
@@ -310,40 +483,224 @@ def _cell_text(v: object) -> str | None:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+    """An Excel sheet read by its cells, never by the size it states (often wrong in files written by
+    other tools): every row that holds a value is read, trailing empty rows and columns end the table.
+
+    python-calamine reads ten to twenty times faster than openpyxl; it holds the sheet's used area as
+    one dense block, so the area is measured from the cells' references first (`_sheet_extent`) and a
+    sheet whose area is too large for that (a stray value far from the table) is read with openpyxl,
+    cell by cell."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ImportFailed(f"{path}: not a readable Excel workbook ({_error_words(e)})") from None
+    with zf:
+        names, parts = _workbook_sheets(zf, path)
+        if not names:
+            raise ImportFailed(f"{path}: not a readable Excel workbook (it lists no sheets)")
+        if sheet is not None and sheet not in names:
+            raise ImportFailed(f"{path}: no sheet named {sheet!r}; the workbook has {names}")
+        title = sheet if sheet is not None else names[0]
+        for info in zf.infolist():
+            if info.file_size > MAX_XLSX_PART_BYTES:
+                raise ImportFailed(f"{path}: a part of the workbook ({info.filename}) unpacks to "
+                                   f"{size_words(info.file_size)}, more than any calls export holds")
+        part = parts.get(title)
+        extent = _sheet_extent(zf, part, path) if part else None
+    try:
+        import python_calamine
+    except ImportError:          # a dependency of coplan; openpyxl reads the same cells, only slower
+        python_calamine = None
+    if python_calamine is not None and extent is not None and extent[0] * extent[1] <= MAX_DENSE_XLSX_CELLS:
+        rows_iter = _calamine_rows(path, title)
+    else:
+        rows_iter = _openpyxl_rows(path, title)
+    return _table_from_rows(path, title, rows_iter)
+
+
+_SHEET_RX = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?>', re.S)
+_ATTR_RX = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_REL_RX = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>', re.S)
+
+
+def _workbook_sheets(zf: zipfile.ZipFile, path: Path) -> tuple[list[str], dict[str, str]]:
+    """Sheet names in workbook order, and the zip part holding each sheet's cells."""
+    import html
+
+    def small(name: str) -> bytes:
+        try:
+            info = zf.getinfo(name)
+        except KeyError:
+            return b""
+        if info.file_size > 16 * 1024**2:
+            raise ImportFailed(f"{path}: not a readable Excel workbook ({name} is {size_words(info.file_size)})")
+        return zf.read(name)
+
+    wb = small("xl/workbook.xml")
+    if not wb:
+        raise ImportFailed(f"{path}: not an Excel workbook (a zip file without xl/workbook.xml)")
+    rels = {}
+    for m in _REL_RX.finditer(small("xl/_rels/workbook.xml.rels")):
+        attrs = dict(_ATTR_RX.findall(m.group(0)))
+        if b"Id" in attrs and b"Target" in attrs:
+            target = attrs[b"Target"].decode("utf-8", "replace").lstrip("/")
+            rels[attrs[b"Id"]] = target if target.startswith("xl/") else f"xl/{target}"
+    names, parts = [], {}
+    for m in _SHEET_RX.finditer(wb):
+        attrs = dict(_ATTR_RX.findall(m.group(0)))
+        if b"name" not in attrs:
+            continue
+        name = html.unescape(attrs[b"name"].decode("utf-8", "replace"))
+        names.append(name)
+        rid = next((v for k, v in attrs.items() if k.endswith(b":id") or k == b"id"), None)
+        if rid in rels:
+            parts[name] = rels[rid]
+    return names, parts
+
+
+_CELL_REF_RX = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d{1,9})"')
+_ROW_REF_RX = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _above(value: str, digit: str, first: str) -> str:
+    """A regex for the strings of `digit` characters (a class such as 0-9 or A-Z) that read as more than
+    `value`: longer ones, or as long and larger at the first place they differ."""
+    lo, hi = digit.split("-")
+    alts = [f"[{first}][{digit}]{{{len(value)},}}"]
+    for i, ch in enumerate(value):
+        if ch < hi:
+            alts.append(f"{re.escape(value[:i])}[{chr(ord(ch) + 1)}-{hi}][{digit}]{{{len(value) - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+_UNREFERENCED_CELL_RX = re.compile(rb'<c[ >](?!r=")')
+_LAST_ROW_RX = re.compile(rb'<row r="(\d{1,9})"')
+
+
+def _beyond(max_row: int, max_col: int) -> re.Pattern[bytes]:
+    """A search for any cell reference past row max_row or column max_col."""
+    letters, n = "", max(max_col, 1)
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return re.compile((r' r="(?:' + _above(letters, "A-Z", "A-Z") + r"\d|[A-Z]{1,3}"
+                       + _above(str(max(max_row, 1)), "0-9", "1-9") + '")').encode())
+
+
+def _sheet_extent(zf: zipfile.ZipFile, part: str, path: Path) -> tuple[int, int] | None:
+    """(rows, columns) of the area a sheet's cells reach, from their references, without parsing the XML;
+    None when some cell is written without a reference (its place is then only known by parsing).
+
+    Streams the part in chunks (memory for one chunk, whatever the sheet's size; a zip bomb stops at
+    MAX_XLSX_PART_BYTES). After the first chunk the usual file costs a few failing searches a chunk: the
+    furthest row and column seen so far are known, and nothing lies beyond them; only a chunk where
+    something does has all its references read."""
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        return None
+    max_row = max_col = 0
+    first = True
+    total = 0
+    tail = b""
+    with zf.open(info) as f:
+        while True:
+            chunk = f.read(8 << 20)
+            total += len(chunk)
+            if total > MAX_XLSX_PART_BYTES:
+                raise ImportFailed(f"{path}: the sheet unpacks to more than {size_words(MAX_XLSX_PART_BYTES)}, "
+                                   "more than any calls export holds")
+            buf = tail + chunk
+            cut = buf.rfind(b"<") if chunk else -1
+            buf, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
+            # Rows come in order: the last row of the chunk is its furthest, unless a reference says otherwise.
+            last = buf.rfind(b'<row r="')
+            if last >= 0 and (m := _LAST_ROW_RX.match(buf, last)):
+                max_row = max(max_row, int(m.group(1)))
+            if (first or _UNREFERENCED_CELL_RX.search(buf) or b":c " in buf or b":c>" in buf
+                    or _beyond(max_row, max_col).search(buf)):
+                # Read every reference of this chunk: the first one, or cells written another way or beyond
+                # the area seen so far.
+                found = _CELL_REF_RX.findall(buf)
+                cells = sum(buf.count(t) for t in (b"<c ", b"<c>", b":c ", b":c>"))
+                if len(found) < cells:
+                    return None
+                if found:
+                    max_row = max(max_row, max(int(d) for _, d in found))
+                    max_col = max(max_col, max(map(_column_number, {c for c, _ in found})))
+            first = False
+            if not chunk:
+                break
+    return max_row, max_col
+
+
+def _calamine_rows(path: Path, title: str) -> Iterator[tuple[int, list]]:
+    """(spreadsheet row number, cell values) of each row of a sheet's used area, read by python-calamine."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        sh = wb.get_sheet_by_name(title)
+        first = (sh.start[0] if sh.start else 0) + 1
+        yield from enumerate(sh.iter_rows(), start=first)
+    finally:
+        wb.close()
+
+
+def _openpyxl_rows(path: Path, title: str) -> Iterator[tuple[int, tuple]]:
+    """(spreadsheet row number, cell values) of each row, read cell by cell by openpyxl."""
     import openpyxl
 
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types for a damaged or foreign file
-        raise ImportFailed(f"{path}: not a readable Excel workbook ({type(e).__name__}: {e})") from None
+        ws = wb[title]
+        # The size a sheet states is often wrong: read the cells there are, not the stated area.
+        ws.reset_dimensions()
+        yield from enumerate(ws.iter_rows(values_only=True), start=1)
+    finally:
+        wb.close()
+
+
+def _table_from_rows(path: Path, title: str, rows_iter: Iterator[tuple[int, Sequence[object]]]) -> RawTable:
+    """The first row holding a value is the header; rows with no value are skipped (they keep their number);
+    columns past the header's last name are not part of the table."""
     try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise ImportFailed(f"{path}: no sheet named {sheet!r}; the workbook has {wb.sheetnames}")
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
         header = None
-        header_row = 0
-        for i, rec in enumerate(it, start=1):
-            if rec and any(c is not None and str(c).strip() for c in rec):
-                header = [str(c) if c is not None else "" for c in rec]
-                header_row = i
+        for _rownum, rec in rows_iter:
+            texts = [_cell_text(c) for c in rec]
+            if any(texts):
+                header = [t or "" for t in texts]
                 break
         if header is None:
-            raise ImportFailed(f"{path}: sheet {ws.title!r} is empty")
+            raise ImportFailed(f"{path}: sheet {title!r} is empty")
         while header and not header[-1].strip():
             header.pop()
         names = _dedupe(header)
         ncols = len(names)
         rows, source_rows = [], []
-        for rownum, rec in enumerate(it, start=header_row + 1):
-            cells = [_cell_text(c) for c in (rec or ())]
-            if not any(cells):
+        for rownum, rec in rows_iter:
+            cells = [_cell_text(c) for c in rec[:ncols]]
+            if not any(cells) and not any(_cell_text(c) for c in rec[ncols:]):
                 continue
-            cells = (cells + [None] * ncols)[:ncols]
+            if len(cells) < ncols:
+                cells += [None] * (ncols - len(cells))
             rows.append(cells)
             source_rows.append(rownum)
+    except ImportFailed:
+        raise
+    except Exception as e:  # the readers raise many types for a damaged or foreign workbook
+        raise ImportFailed(f"{path}: not a readable Excel workbook ({type(e).__name__})") from None
     finally:
-        wb.close()
+        close = getattr(rows_iter, "close", None)
+        if close is not None:
+            close()
     frame = pd.DataFrame(rows, columns=names, dtype="string") if rows else pd.DataFrame(
         {n: pd.Series([], dtype="string") for n in names})
     return RawTable(frame=frame, source_row=np.asarray(source_rows, dtype=np.int64), rejects=[],
@@ -420,11 +777,13 @@ def _arrow_strings(values: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-_EARLIEST, _LATEST = np.datetime64("1900-01-01", "s"), np.datetime64("2200-01-01", "s")
+# Dates a nanosecond clock holds: further out is not a date at all. Inside, a date far from the export's
+# period (1900, 2099) is read, then rejected as outside the period (`_outside_period`), with that reason.
+_EARLIEST, _LATEST = np.datetime64("1700-01-01", "s"), np.datetime64("2200-01-01", "s")
 
 
 def _bounded_ns(values: np.ndarray) -> np.ndarray:
-    """datetime64 of any unit -> datetime64[ns], with dates outside 1900-2200 (typing errors) as NaT."""
+    """datetime64 of any unit -> datetime64[ns], with dates outside 1700-2200 (not dates at all) as NaT."""
     v = values.astype("datetime64[s]")
     bad = ~np.isnat(v) & ((v < _EARLIEST) | (v >= _LATEST))
     v[bad] = np.datetime64("NaT")
@@ -440,8 +799,44 @@ def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
                          parsed.astype("datetime64[ns]"), index=values.index)
     import pyarrow.compute as pc
 
-    parsed = pc.strptime(_arrow_strings(values), format=fmt, unit="s", error_is_null=True)
-    return pd.Series(_bounded_ns(parsed.to_numpy(zero_copy_only=False)), index=values.index)
+    strings = _arrow_strings(values)
+    parsed = pc.strptime(strings, format=fmt, unit="s", error_is_null=True)
+    out = _bounded_ns(parsed.to_numpy(zero_copy_only=False))
+    out[_carried_over(strings, out, fmt)] = np.datetime64("NaT")
+    return pd.Series(out, index=values.index)
+
+
+_DATE_NUMBERS = r"^\s*(?P<p1>\d{1,4})[-/.](?P<p2>\d{1,2})[-/.](?P<p3>\d{1,4})"
+_LEAP_SECOND_RX = r":6[01](?:\D|$)"
+
+
+def _carried_over(strings: pa.Array, parsed: np.ndarray, fmt: str) -> np.ndarray:
+    """Rows that strptime read by carrying an impossible value over: 31 February as 3 March, 23:59:60 as
+    midnight. Such a value is impossible, not a date. Only rows that could be one are looked at again:
+    a carried-over day lands on the 1st to 3rd of the next month, a carried-over second on :00 or :01."""
+    import pyarrow.compute as pc
+
+    bad = np.zeros(len(parsed), dtype=bool)
+    got = ~np.isnat(parsed)
+    order = re.findall(r"%([mdYy])", fmt)[:3]
+    if len(order) == 3 and got.any():
+        stamps = pa.array(parsed, from_pandas=True)
+        day = pc.fill_null(pc.day(stamps), 99).to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(got & (day <= 3))
+        if len(idx):
+            written = pc.extract_regex(strings.take(pa.array(idx)), _DATE_NUMBERS)
+            parts = {k: pc.cast(written.field(f"p{i}"), pa.int64()).to_numpy(zero_copy_only=False)
+                     for i, k in enumerate(order, start=1)}
+            month = pc.month(stamps.take(pa.array(idx))).to_numpy(zero_copy_only=False)
+            with np.errstate(invalid="ignore"):
+                bad[idx] = (parts["m"] != month) | (parts["d"] != day[idx])
+    if "%S" in fmt and got.any():
+        hits = pc.match_substring(strings, ":6")      # minutes and seconds of 60 and more: rare, then checked
+        if pc.any(hits).as_py():
+            idx = np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))
+            leap = pc.match_substring_regex(strings.take(pa.array(idx)), _LEAP_SECOND_RX)
+            bad[idx] |= pc.fill_null(leap, False).to_numpy(zero_copy_only=False)
+    return bad & got
 
 
 _CLOCK_FORMATS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
@@ -478,6 +873,12 @@ def parse_clock(values: pd.Series) -> pd.Series:
     if left.any():
         idx = np.flatnonzero(left)
         out[idx] = _parse_clock_regex(values.iloc[idx])
+    # strptime carries 10:59:60 over to 11:00:00 and 23:59:60 to the next day: impossible, not a time.
+    present_clock = ~np.isnan(out)
+    if present_clock.any():
+        out[_carried_over(strings, np.where(present_clock, 0, np.iinfo(np.int64).min).view("datetime64[ns]"),
+                          "%S")] = np.nan
+        out[out >= 86400] = np.nan
     return pd.Series(out, index=values.index, dtype="float64")
 
 
@@ -899,6 +1300,16 @@ def detect(frame: pd.DataFrame, date_order: str = "auto") -> Detection:
 
 
 # ---------------------------------------------------------------------------------------------- import
+def columns_words(raw: RawTable) -> str:
+    """'the file has [columns]' when the file read as a table; else why not, without quoting the file (the
+    first line of any text file is not a header, and may be something private)."""
+    if raw.is_table:
+        return f"the file has {list(raw.frame.columns)}"
+    n = raw.frame.shape[1]
+    return (f"the file does not read as a table of columns (its first line splits into {n} "
+            f"field{'s' if n != 1 else ''}{', and most rows into another number' if n > 1 else ''})")
+
+
 def resolve_mapping(raw: RawTable, mapping: Mapping | None,
                     detection: Detection | None = None) -> tuple[Mapping, dict[str, str | list[str]], Detection]:
     """Detected columns with the mapping file's columns on top; a named column must exist."""
@@ -909,7 +1320,7 @@ def resolve_mapping(raw: RawTable, mapping: Mapping | None,
         for col in column_names(value):
             if col not in headers:
                 where = f"{m.source}: " if m.source else ""
-                raise ImportFailed(f"{where}columns.{fieldname} = {col!r}: no such column; the file has {headers}")
+                raise ImportFailed(f"{where}columns.{fieldname} = {col!r}: no such column; {columns_words(raw)}")
     cols = dict(det.columns)
     # An explicit split date/time replaces a detected datetime, and vice versa.
     if "received_at" in m.columns:
@@ -948,7 +1359,7 @@ def column_choices(m: Mapping, det: Detection) -> list[ColumnChoice]:
 
 def read_code_table(path: Path) -> dict[str, str]:
     """A code table: first column the code, second the description (a header row is recognised)."""
-    raw = read_raw(path)
+    raw = read_raw(path, what="code table")
     f = raw.frame
     if f.shape[1] < 2:
         raise ImportFailed(f"{path}: a code table needs two columns (code, description); found {f.shape[1]}")
@@ -956,6 +1367,83 @@ def read_code_table(path: Path) -> dict[str, str]:
     desc = f.iloc[:, 1].astype("string").str.strip()
     keep = codes.notna() & desc.notna()
     return dict(zip(codes[keep].tolist(), desc[keep].tolist(), strict=True))
+
+
+IMPOSSIBLE_DATE = "impossible date"
+IMPOSSIBLE_TIME = "impossible time"
+OUTSIDE_PERIOD = "outside the export's period"
+# No calls-for-service export reaches back before this: CAD systems kept such records from the 1990s on.
+EARLIEST_CALL = np.datetime64("1990-01-01", "ns")
+# A group of rows this far (in days) from every other row, and this small a share of the largest group,
+# is outside the export's period: a year typed wrong, not a period the export covers.
+ISOLATED_GAP_DAYS = 365
+ISOLATED_SHARE = 0.05
+
+_DATE_TIME_PARTS = (r"^\s*(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})"
+                    r"(?:[T ]+(?P<h>\d{1,2}):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2}))?)?")
+_CLOCK_PARTS = r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2}))?"
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _valid_day(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        ok_m = (m >= 1) & (m <= 12)
+        mi = np.where(ok_m, np.nan_to_num(m), 1).astype(np.int64) - 1
+        leap = (np.nan_to_num(y) % 4 == 0) & ((np.nan_to_num(y) % 100 != 0) | (np.nan_to_num(y) % 400 == 0))
+        last = _DAYS_IN_MONTH[mi] + ((mi == 1) & leap)
+        return ok_m & (d >= 1) & (d <= last)
+
+
+def _unreadable_reasons(texts: pd.Series) -> np.ndarray:
+    """For date-times that did not parse: IMPOSSIBLE_DATE when the numbers make no date in any order
+    (02/31/2025, 2025-13-01), IMPOSSIBLE_TIME when the date is fine but the time is not (24:10, 10:61),
+    else None (not a date-time at all)."""
+    out = np.full(len(texts), None, dtype=object)
+    if not len(texts):
+        return out
+    p = _extract(texts, _DATE_TIME_PARTS, ["a", "b", "c", "h", "mi", "s"])
+    a, b, c = p["a"], p["b"], p["c"]
+    has_date = ~np.isnan(a)
+    with np.errstate(invalid="ignore"):
+        year_first = a >= 1000
+        y = np.where(year_first, a, np.where(c < 100, c + 2000, c))
+        ok = np.where(year_first, _valid_day(a, b, c), _valid_day(y, a, b) | _valid_day(y, b, a))
+        bad_time = (p["h"] > 23) | (p["mi"] > 59) | (p["s"] > 59)
+    clock = _extract(texts, _CLOCK_PARTS, ["h", "mi", "s"])
+    with np.errstate(invalid="ignore"):
+        bad_clock = ~has_date & ((clock["h"] > 23) | (clock["mi"] > 59) | (clock["s"] > 59))
+    out[has_date & ~ok] = IMPOSSIBLE_DATE
+    out[(has_date & ok & bad_time) | bad_clock] = IMPOSSIBLE_TIME
+    return out
+
+
+def _outside_period(wall: np.ndarray, valid: np.ndarray, tz: str | None) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows (int64 wall-clock ns) outside the export's own period: before EARLIEST_CALL, after the day the
+    file is read (in the agency's zone; with none, the latest date anywhere), or in a small group at least
+    ISOLATED_GAP_DAYS from the rest. Returns the mask and the count of each kind."""
+    now = pd.Timestamp.now(tz=tz or "Etc/GMT-14")
+    end_of_today = (now.normalize() + pd.Timedelta(days=1)).tz_localize(None).value
+    early = valid & (wall < EARLIEST_CALL.astype(np.int64))
+    late = valid & (wall >= end_of_today)
+    rest = valid & ~early & ~late
+    isolated = np.zeros(len(wall), dtype=bool)
+    gap = ISOLATED_GAP_DAYS * _DAY_NS
+    if rest.any():
+        v = wall[rest]
+        if int(v.max()) - int(v.min()) > gap:    # only then can there be a gap: a one-year export costs no sort
+            s = np.sort(v)
+            breaks = np.flatnonzero(np.diff(s) > gap)
+            if len(breaks):
+                starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(s) - 1]
+                sizes = ends - starts + 1
+                main = len(sizes) - 1 - int(np.argmax(sizes[::-1]))     # the largest group; the latest of equals
+                for i in range(len(sizes)):
+                    small = sizes[i] <= ISOLATED_SHARE * sizes[main] or (sizes[i] == 1 < sizes[main])
+                    if i != main and small:
+                        isolated |= rest & (wall >= s[starts[i]]) & (wall <= s[ends[i]])
+    counts = {"before 1990": int(early.sum()), "after the day the file was read": int(late.sum()),
+              f"more than {ISOLATED_GAP_DAYS} days from the other calls": int(isolated.sum())}
+    return early | late | isolated, counts
 
 
 def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str | Path | None = None,
@@ -974,14 +1462,13 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
 
         check_timezone(tz, "time zone")
     cols = m.columns
-    headers = list(raw.frame.columns)
     if "received_at" not in cols and not ("received_date" in cols and "received_time" in cols):
         raise ImportFailed(f"{path}: no usable time column (looked for a column of date-times named like a "
-                           f"received, created or start time); the file has {headers}. Name it in a mapping "
+                           f"received, created or start time); {columns_words(raw)}. Name it in a mapping "
                            "file: [columns] received_at = \"...\"")
     if "call_type" not in cols:
-        raise ImportFailed(f"{path}: no call type column (looked for call type, nature, problem); the file has "
-                           f"{headers}. Name it in a mapping file: [columns] call_type = \"...\"")
+        raise ImportFailed(f"{path}: no call type column (looked for call type, nature, problem); "
+                           f"{columns_words(raw)}. Name it in a mapping file: [columns] call_type = \"...\"")
     notes: list[str] = []
     choices = column_choices(m, detection)
 
@@ -1034,13 +1521,36 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
             reject(t_blank, cols["received_time"], ttext, "missing received time")
             t_bad = np.zeros(n, dtype=bool)
             t_bad[idx[day_ok]] = True
+            t_impossible = np.zeros(n, dtype=bool)
+            t_impossible[idx] = _unreadable_reasons(ttext.iloc[idx]) == IMPOSSIBLE_TIME
+            reject(t_bad & t_impossible, cols["received_time"], ttext, IMPOSSIBLE_TIME)
             reject(t_bad, cols["received_time"], ttext, "unreadable time")
     failed = np.flatnonzero(naive.isna().to_numpy())
     if len(failed):
         blank_r = np.zeros(n, dtype=bool)
         blank_r[failed[blank_at(rtext, failed)]] = True
         reject(blank_r, rcol, rtext, "missing received time")
+        # Impossible dates and times (31 February, 24:10) say so; what is not a date at all is unreadable.
+        left = failed[pd.isna(reject_reason[failed])]
+        if len(left):
+            why = _unreadable_reasons(rtext.iloc[left])
+            for reason in (IMPOSSIBLE_DATE, IMPOSSIBLE_TIME):
+                mask = np.zeros(n, dtype=bool)
+                mask[left[why == reason]] = True
+                reject(mask, rcol, rtext, reason)
         reject(naive.isna(), rcol, rtext, "unreadable date/time")
+
+    say("checking the period")
+    # A row far outside the export's own period is a typing error, and would stretch the period (and so
+    # divide every rate) by years: it is rejected, whatever else it holds.
+    wall = naive.to_numpy(dtype="datetime64[ns]").view("int64")
+    outside, outside_counts = _outside_period(wall, naive.notna().to_numpy() & pd.isna(reject_reason), tz)
+    if outside.any():
+        if "received_at" not in cols:
+            rtext = (dtext.astype("string").fillna("") + " " + ttext.astype("string").fillna("")).str.strip()
+        reject(outside, rcol, rtext, OUTSIDE_PERIOD)
+        notes.append(f"{int(outside.sum())} rows are outside the export's period and rejected: "
+                     + ", ".join(f"{v} {k}" for k, v in outside_counts.items() if v))
 
     # Call type: of several columns, the first non-blank one decides (final before initial).
     type_cols = m.column_list("call_type")
@@ -1065,8 +1575,9 @@ def import_calls(path: str | Path, mapping: Mapping | None = None, *, codes: str
     if not keep.any():
         top = rejects_df["reason"].value_counts()
         why = f"; most common reason: {top.index[0]} ({int(top.iloc[0])} rows)" if len(top) else ""
+        detected_words = f" (detected: {m.columns})" if raw.is_table else f"; {columns_words(raw)}"
         raise ImportFailed(f"{path}: none of the {raw.rows_read} rows could be imported{why}. "
-                           f"Check the column mapping (detected: {m.columns})")
+                           f"Check the column mapping{detected_words}")
 
     say("normalising")
     k = f.loc[keep, list(dict.fromkeys(c for v in cols.values() for c in column_names(v)))]  # mapped columns only

@@ -8,7 +8,9 @@ table, which agencies' calls to keep) and the user's own category rules.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -267,16 +269,68 @@ def detect_columns(headers: list[str]) -> dict[str, str | list[str]]:
     return found
 
 
-def read_mapping(path: str | Path) -> Mapping:
-    """Read a mapping file; errors name the file, key and value."""
-    path = Path(path)
+def check_input_file(path: Path, noun: str, max_bytes: int, error: type[Exception]) -> int:
+    """The size of an input that is a regular file no larger than max_bytes; else `error`, one line.
+
+    Checked with stat, before anything opens the file: a device (/dev/zero), a named pipe or a socket
+    could be read for ever (or block the open itself), and a file far larger than any input of its
+    kind is a mistake whose reading would exhaust memory. Messages name the file, never its contents.
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        st = os.stat(path)
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: mapping file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{path}: {noun} not found") from None
+    except NotADirectoryError:
+        raise error(f"{path}: {noun} not found (a part of the path is a file, not a folder)") from None
+    except (OSError, ValueError) as e:
+        raise error(f"{path}: cannot be read ({getattr(e, 'strerror', None) or type(e).__name__})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{path}: is a folder, not a {noun}")
+    if not stat.S_ISREG(st.st_mode):
+        what = ("a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device")
+        raise error(f"{path}: not a regular file ({what}); expected a {noun}")
+    if st.st_size > max_bytes:
+        raise error(f"{path}: {size_words(st.st_size)}, larger than any {noun} coplan reads "
+                    f"(at most {size_words(max_bytes)})")
+    return st.st_size
+
+
+def size_words(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n:,} bytes"
+
+
+# No mapping file is this large (a few dozen lines, perhaps some hundred rules): a bigger file is something else.
+MAX_MAPPING_BYTES = 2_000_000
+
+
+def read_mapping(path: str | Path) -> Mapping:
+    """Read a mapping file; errors name the file, key and value (ScenarioError, one line).
+
+    Only a regular file of a sane size is opened: a device, a pipe or a folder is refused before reading
+    (/dev/zero or a FIFO would otherwise be read for ever)."""
+    path = Path(path)
+    check_input_file(path, "mapping file", MAX_MAPPING_BYTES, ScenarioError)
+    try:
+        with open(path, "rb") as f:
+            data_bytes = f.read(MAX_MAPPING_BYTES + 1)
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot be read ({e.strerror or type(e).__name__})") from None
+    if len(data_bytes) > MAX_MAPPING_BYTES:
+        raise ScenarioError(f"{path}: larger than any mapping file (more than {MAX_MAPPING_BYTES // 1_000_000} MB)")
+    try:
+        data = tomllib.loads(data_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a readable TOML mapping file (not UTF-8 text)") from None
+    except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: not a readable TOML mapping file ({e})") from None
     return mapping_from_dict(data, source=path)
+
+
+def _key(k: object) -> str:
+    """A key as written in a message: bare when it is a plain name, quoted otherwise (so a newline in a key
+    cannot break the one-line message)."""
+    return k if isinstance(k, str) and re.fullmatch(r"[A-Za-z0-9_-]+", k) else repr(k)
 
 
 def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mapping:
@@ -284,26 +338,35 @@ def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mappi
     unknown = set(data) - {"columns", "options", "rules"}
     if unknown:
         raise ScenarioError(f"{where}: unknown section(s) {sorted(unknown)}; expected columns, options, rules")
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: expected a table with columns, options and rules")
     cols = data.get("columns", {})
     if not isinstance(cols, dict):
         raise ScenarioError(f"{where}: [columns] must be a table of field = \"column name\"")
     for k, v in cols.items():
         if k not in FIELDS:
-            raise ScenarioError(f"{where}: columns.{k} is not a field coplan knows; expected one of {list(FIELDS)}")
+            raise ScenarioError(f"{where}: columns.{_key(k)} is not a field coplan knows; expected one of {list(FIELDS)}")
         if isinstance(v, list) and k in MULTI_COLUMN_FIELDS:
             if not v or not all(isinstance(c, str) and c for c in v):
-                raise ScenarioError(f"{where}: columns.{k} = {v!r}: expected a column name or a list of them")
+                raise ScenarioError(f"{where}: columns.{_key(k)} = {v!r}: expected a column name or a list of them")
             continue
         if not isinstance(v, str) or not v:
             what = "a column name or a list of them" if k in MULTI_COLUMN_FIELDS else "a column name"
-            raise ScenarioError(f"{where}: columns.{k} = {v!r}: expected {what}")
+            raise ScenarioError(f"{where}: columns.{_key(k)} = {v!r}: expected {what}")
     opts = data.get("options", {})
+    if not isinstance(opts, dict):
+        raise ScenarioError(f"{where}: [options] must be a table of option = value")
     known_opts = {"timezone", "date_order", "sheet", "codes", "agencies"}
     if set(opts) - known_opts:
         raise ScenarioError(f"{where}: unknown option(s) {sorted(set(opts) - known_opts)}; expected {sorted(known_opts)}")
     date_order = opts.get("date_order", "auto")
     if date_order not in ("auto", "mdy", "dmy", "ymd"):
         raise ScenarioError(f"{where}: options.date_order = {date_order!r}: expected auto, mdy, dmy or ymd")
+    for key, what in (("timezone", "a time zone name such as 'America/Chicago'"), ("sheet", "a sheet name"),
+                      ("codes", "the path of a code table")):
+        v = opts.get(key)
+        if v is not None and (not isinstance(v, str) or not v.strip() or "\x00" in v):
+            raise ScenarioError(f"{where}: options.{key} = {v!r}: expected {what}")
     tz = opts.get("timezone")
     if tz is not None:
         check_timezone(tz, f"{where}: options.timezone")
@@ -313,15 +376,23 @@ def mapping_from_dict(data: dict[str, Any], source: Path | None = None) -> Mappi
             raise ScenarioError(f"{where}: options.agencies = {agencies!r}: expected a list of the agency "
                                 "column's values whose calls to keep, e.g. [\"POLICE\"]")
         agencies = tuple(agencies)
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise ScenarioError(f"{where}: rules must be a list of [[rules]] tables with pattern and category")
+    from planner.taxonomy import user_pattern_problem
+
     rules = []
-    for i, r in enumerate(data.get("rules", []), start=1):
+    for i, r in enumerate(raw_rules, start=1):
         if not isinstance(r, dict) or "pattern" not in r or "category" not in r:
             raise ScenarioError(f"{where}: rules[{i}] needs pattern and category")
-        try:
-            re.compile(r["pattern"])
-        except re.error as e:
-            raise ScenarioError(f"{where}: rules[{i}].pattern = {r['pattern']!r} is not a valid pattern ({e})") from None
-        rules.append(CategoryRule(str(r["pattern"]), str(r["category"])))
+        if not isinstance(r["category"], str) or not r["category"]:
+            raise ScenarioError(f"{where}: rules[{i}].category = {r['category']!r}: expected a category name")
+        problem = user_pattern_problem(r["pattern"])
+        if problem:
+            shown = r["pattern"] if not isinstance(r["pattern"], str) or len(r["pattern"]) <= 80 else \
+                r["pattern"][:77] + "..."
+            raise ScenarioError(f"{where}: rules[{i}].pattern = {shown!r} {problem}")
+        rules.append(CategoryRule(r["pattern"], r["category"]))
     return Mapping(columns={k: (list(v) if isinstance(v, list) else v) for k, v in cols.items()}, timezone=tz,
                    date_order=date_order, sheet=opts.get("sheet"), codes=opts.get("codes"), rules=tuple(rules),
                    source=source, agencies=agencies)
@@ -353,6 +424,8 @@ def check_timezone(tz: str, where: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
+        if not isinstance(tz, str) or "\x00" in tz:
+            raise ValueError(tz)
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ScenarioError(f"{where} = {tz!r}: not a time zone; expected an IANA name such as 'America/Chicago'") from None
