@@ -164,6 +164,7 @@ KPIS: list[tuple[str, str, str, str]] = [
     ("officer_fte_freed", "Officer hours freed, as full-time officers", "people", "higher"),
     ("cost_per_officer_hour_freed", "Net cost per officer hour freed", "USD", "lower"),
     ("officer_hours_carried_by_civilians", "Officer time of calls civilians answered", "hours", "higher"),
+    ("officer_hours_saved_by_phone_triage", "Officer time of calls resolved by phone", "hours", "higher"),
     ("officer_hours_on_backup", "Officer hours backing up civilian units", "hours", "lower"),
     ("officer_hours_on_calls", "Officer hours on calls a year", "hours", "lower"),
     ("officer_utilisation", "Officer time committed to calls", "share", "lower"),
@@ -409,6 +410,8 @@ def staffing_words(s: Scenario) -> str:
         noun = "units" if units != 1 else "unit"
         shifts = f" on {len(r.shifts)} shift{'s' if len(r.shifts) != 1 else ''}" if r.shifts else ""
         parts.append(f"{units} {label} {noun}{shifts}")
+    if s.triage is not None:
+        parts.append("a 911 triage pod resolving calls by phone")
     if not parts:
         return "officers only"
     return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)

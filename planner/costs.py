@@ -139,6 +139,10 @@ def cost_summary(s: Scenario, run: SimulationRun, officer_hours_per_call: dict[s
         calls = rows.get(f"calls_by_responder_type.{name}", pd.Series(np.nan, index=rows.index))
         out[f"cost_per_call.{name}"] = (base + ot_cost) / calls.where(calls > 0)
         total_staff = total_staff + out[f"staffing_cost.{name}"]
+    # A 911 triage pod (call-takers resolving calls by phone) is staff too.
+    if "triage_staffing_cost" in rows:
+        out["staffing_cost.triage"] = rows["triage_staffing_cost"].fillna(0.0)
+        total_staff = total_staff + out["staffing_cost.triage"]
     out["staffing_cost_total"] = total_staff
     # Calls left unanswered are priced as if an officer answered them (their outcomes are only delayed).
     unanswered = handled[handled["type_sent"] == "none"]

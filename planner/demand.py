@@ -7,6 +7,7 @@ kept so reports can say where it came from. The same goes for priorities and uni
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -109,3 +110,74 @@ def probability_matrix(rows: list[dict[int, float]], start: int = 1) -> np.ndarr
         total = m[i].sum()
         m[i] = m[i] / total if total > 0 else np.eye(1, m.shape[1])[0]
     return m
+
+
+# ------------------------------------------------------------------------------------------ availability
+def civilian_on_duty_by_route(scenario: Scenario, category: str) -> list[tuple[float, np.ndarray]]:
+    """Each civilian route of a category: (share of its calls, 168 booleans: some unit of the route on duty)."""
+    out = []
+    for route, share in scenario.policy_for(category).routes():
+        if route == ("officer",):
+            continue
+        on = np.zeros(168, dtype=bool)
+        for t in route:
+            if t in scenario.responders:
+                on |= scenario.responders[t].on_duty(60) > 0
+        out.append((share, on))
+    return out
+
+
+def eligible_without_civilian(scenario: Scenario, rates_per_hour: pd.DataFrame) -> pd.DataFrame:
+    """Eligible calls a week by hour of the week, and those arriving when no civilian unit that could take
+    them is on duty (NYC B-HEARD's lesson: 35% of eligible calls got no team, most in hours with none on).
+
+    `rates_per_hour`: calls an hour (168 rows, Monday 00:00 first; one column per planned category), growth
+    applied. Calls resolved by phone at call-taking triage are left out: no unit is needed for them.
+    Columns: eligible, no_civilian_on_duty (calls a week in each hour of the week).
+    """
+    eligible = np.zeros(168)
+    uncovered = np.zeros(168)
+    triage = scenario.triage
+    for c in rates_per_hour.columns:
+        rate = rates_per_hour[c].to_numpy(dtype=float)[:168]
+        if triage is not None:
+            rate = rate * (1.0 - triage.share_for(c))
+        for share, on in civilian_on_duty_by_route(scenario, c):
+            eligible += rate * share
+            uncovered += np.where(on, 0.0, rate * share)
+    return pd.DataFrame({"eligible": eligible, "no_civilian_on_duty": uncovered},
+                        index=pd.RangeIndex(168, name="hour_of_week"))
+
+
+def availability_words(table: pd.DataFrame) -> str:
+    """'1,234 of 5,678 eligible calls a year (22%) arrive when no civilian unit is on duty', or '' if none."""
+    eligible = float(table["eligible"].sum())
+    if eligible <= 0:
+        return ""
+    uncovered = float(table["no_civilian_on_duty"].sum())
+    per_year = 365.25 / 7
+    if uncovered >= eligible * (1 - 1e-9):
+        return (f"all {eligible * per_year:,.0f} eligible calls a year (100%) arrive when no civilian unit is on "
+                f"duty: this scenario has none on shift")
+    return (f"{uncovered * per_year:,.0f} of {eligible * per_year:,.0f} eligible calls a year "
+            f"({uncovered / eligible:.0%}) arrive when no civilian unit is on duty")
+
+
+def availability_chart(table: pd.DataFrame, ax, title: str | None = None) -> None:  # noqa: ANN001 - matplotlib Axes
+    """Eligible calls a week by hour of the week, the part with no civilian unit on duty in red."""
+    x = np.arange(len(table))
+    covered = table["eligible"] - table["no_civilian_on_duty"]
+    ax.bar(x, covered, width=1.0, color="#4c72b0", label="a civilian unit on duty")
+    ax.bar(x, table["no_civilian_on_duty"], width=1.0, bottom=covered, color="#c44e52",
+           label="no civilian unit on duty")
+    for d in range(1, 7):
+        ax.axvline(d * 24 - 0.5, color="#999999", lw=0.6)
+    ax.set_xticks([d * 24 + 12 for d in range(7)], ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xlim(-0.5, len(table) - 0.5)
+    ax.set_ylabel("eligible calls a week")
+    words = availability_words(table)
+    text = title or (words[:1].upper() + words[1:] if words else "No calls eligible for a civilian unit")
+    ax.set_title(textwrap.fill(text, 90), fontsize=9)
+    top = float(table["eligible"].max())
+    ax.set_ylim(0, top * 1.3 if top > 0 else 1.0)   # headroom for the legend above the bars
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)

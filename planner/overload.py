@@ -92,7 +92,10 @@ def officer_load(scenario: Scenario, demand: Demand) -> tuple[np.ndarray, np.nda
     on_duty = {t: staffing_roster(r).on_duty(60) for t, r in scenario.responders.items()}
     capacity = np.asarray(on_duty[FALLBACK_TYPE], dtype=float)
     minutes = officer_minutes_per_call(scenario, demand)
-    rates = demand.rates_per_hour()
+    from planner.triage import after_triage
+
+    # Calls a 911 triage pod resolves by phone never reach an officer.
+    rates = after_triage(scenario, demand.rates_per_hour())
     officers_only = rates.to_numpy() @ np.array([minutes[c] for c in rates.columns]) / 60.0
     if not any(on_duty[t].any() for t in scenario.civilian_types):
         return officers_only, capacity

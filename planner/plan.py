@@ -158,13 +158,18 @@ def held_roster(scenario: Scenario, name: str, bin_minutes: int = 60) -> list[tu
 
 def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
               start_every_minutes: int = 60, hold_patrol: bool = True) -> opt.MixInput:
-    """The engine's inputs for a scenario and its demand; with `hold_patrol`, officers at today's roster."""
+    """The engine's inputs for a scenario and its demand; with `hold_patrol`, officers at today's roster.
+    Arrival rates are those left after call-taking triage (planner.triage.after_triage)."""
     cats = list(demand.categories)
     types = list(scenario.responders)
     if demand.profile.bin_minutes != bin_minutes:
         raise PlannerError(f"the demand was profiled at {demand.profile.bin_minutes}-minute bins, "
                            f"not {bin_minutes}")
-    rates = demand.rates_per_hour()[cats].to_numpy().T
+    # Calls resolved by phone at call-taking triage ([triage]) need no unit: plan for the rest only. The
+    # pod's own staffing and cost are planner.triage.triage_plan's, not the optimiser's decision.
+    from planner.triage import after_triage
+
+    rates = after_triage(scenario, demand.rates_per_hour()[cats]).to_numpy().T
     busy = np.full((len(cats), len(types)), np.nan)
     share = np.zeros((len(cats), len(types)))
     down = np.zeros((len(cats), len(types)))

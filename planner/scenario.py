@@ -201,6 +201,30 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class Triage:
+    """Call-taking triage: clinicians in the 911 centre who resolve a share of eligible calls by phone.
+
+    Every call of `categories` is screened by phone (`phone_minutes` of a call-taker position each);
+    `share_resolved` of them need no unit at all and are never dispatched. The positions are staffed by
+    Erlang C on the phone load so that `share_within` of calls are answered within `answer_seconds`.
+    """
+
+    categories: tuple[str, ...]
+    share_resolved: float            # share of screened calls resolved by phone (no unit sent)
+    phone_minutes: float             # call-taker minutes per screened call
+    cost_per_position: float         # fully loaded annual cost of one call-taker (USD)
+    relief_factor: float             # people per 8-hour post kept filled, as for responders
+    answer_seconds: float = 60.0     # service target: answered within this many seconds ...
+    share_within: float = 0.8        # ... for this share of screened calls
+    label: str = "Triage clinicians in the 911 centre"
+    source: str = ""
+
+    def share_for(self, category: str) -> float:
+        """Share of a category's calls resolved by phone (0 for a category the pod does not screen)."""
+        return self.share_resolved if category in self.categories else 0.0
+
+
+@dataclass(frozen=True)
 class SimulationSettings:
     horizon_days: float = 28.0
     warmup_days: float = 2.0
@@ -240,6 +264,7 @@ class Scenario:
     downstream: dict[str, DownstreamCost]
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    triage: Triage | None = None          # call-taking triage in the 911 centre ([triage]); None: none
 
     @property
     def civilian_types(self) -> list[str]:
@@ -544,7 +569,38 @@ def _parse_policy(r: _Reader, name: str, t: dict, responders: dict[str, Responde
 
 
 _TOP_KEYS = {"name", "description", "source", "base", "data", "responders", "policy", "targets", "simulation",
-             "costs"}
+             "costs", "triage"}
+_TRIAGE_KEYS = {"label", "categories", "share_resolved", "phone_minutes", "cost_per_position", "relief_factor",
+                "answer_seconds", "share_within", "source"}
+
+
+def _parse_triage(r: _Reader, t: dict, categories: list[str] | None) -> Triage | None:
+    """The [triage] table (call-taking triage in the 911 centre), or None when the scenario has none."""
+    if not t:
+        return None
+    r.known(t, _TRIAGE_KEYS, "triage")
+    cats = t.get("categories")
+    if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
+        raise r.fail("triage.categories", cats, "a non-empty list of category names whose calls are screened")
+    if categories is not None:
+        unknown = [c for c in cats if c not in categories]
+        if unknown:
+            raise ScenarioError(f"{r.where}: triage.categories names {unknown}: not categories; "
+                                f"expected some of {categories}")
+    if "share_resolved" not in t:
+        raise ScenarioError(f"{r.where}: triage.share_resolved is missing; expected the share of screened calls "
+                            f"resolved by phone, e.g. 0.3")
+    return Triage(
+        categories=tuple(cats),
+        share_resolved=r.share(t, "share_resolved", "triage."),
+        phone_minutes=r.number(t, "phone_minutes", "triage.", required=True, lo=0.1, hi=240),
+        cost_per_position=r.number(t, "cost_per_position", "triage.", required=True, lo=0),
+        relief_factor=r.number(t, "relief_factor", "triage.", 1.6, lo=1, hi=10),
+        answer_seconds=r.number(t, "answer_seconds", "triage.", 60.0, lo=1, hi=3600),
+        share_within=r.number(t, "share_within", "triage.", 0.8, lo=0.01, hi=0.9999),
+        label=r.string(t, "label", "triage.", "Triage clinicians in the 911 centre"),
+        source=r.string(t, "source", "triage.", ""))
+
 
 
 def merge_over(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -680,10 +736,12 @@ def scenario_from_dict(d: dict[str, Any], path: Path | None = None, categories: 
         else:
             downstream[name] = DownstreamCost(name, r.number(costs_t, name, "costs.", lo=0), "scenario file")
 
+    triage = _parse_triage(r, r.table(d, "triage", ""), categories)
+
     return Scenario(name=r.string(d, "name", "", path.stem if path else "scenario"),
                     description=r.string(d, "description", "", ""), source=r.string(d, "source", "", ""),
                     data=data, responders=responders, policy=policy, targets=targets, simulation=sim,
-                    downstream=downstream, path=path, raw=d)
+                    downstream=downstream, path=path, raw=d, triage=triage)
 
 
 # Reference costs (US, dated), always editable in a scenario's [costs] table.
@@ -784,6 +842,12 @@ def scenario_to_dict(s: Scenario, base: Path | None = None) -> dict[str, Any]:
                          "replications": sim.replications, "seed": sim.seed, "arrivals": sim.arrivals,
                          "workers": sim.workers}
     out["costs"] = {k: {"cost": v.cost, "source": v.source} for k, v in s.downstream.items()}
+    if s.triage is not None:
+        tr = s.triage
+        out["triage"] = {"label": tr.label, "categories": list(tr.categories), "share_resolved": tr.share_resolved,
+                         "phone_minutes": tr.phone_minutes, "cost_per_position": tr.cost_per_position,
+                         "relief_factor": tr.relief_factor, "answer_seconds": tr.answer_seconds,
+                         "share_within": tr.share_within, "source": tr.source}
     return out
 
 

@@ -11,13 +11,15 @@ optimize.runnable_roster), so today's roster shows no short shifts or overtime i
 model (planner.costs) prices that same roster: see `staffing_roster`.
 
 Every call is accounted for: each replication's calls offered equal those answered by each type plus
-those still unanswered when the run ended (`SimulationRun.accounting`, by replication and category).
+those resolved by phone at call-taking triage (the scenario's `[triage]`, planner.triage) plus those still
+unanswered when the run ended (`SimulationRun.accounting`, by replication and category).
 
 Officer hours freed (DESIGN: "Every call is accounted for") is measured in the same run: the officer
 time that the calls civilian units answered would have taken (each such call at its category's officer
 busy time: officer travel plus time on scene, times the units an officer call of it takes), plus the
-officer time of the repeat calls their case management avoids, minus the officer time spent backing
-civilian units up on scene. It is never a fall in officer workload that comes from calls nobody answered:
+officer time of the calls call-taking triage resolved by phone (each at the same officer busy time: no unit
+went), plus the officer time of the repeat calls their case management avoids, minus the officer time spent
+backing civilian units up on scene. It is never a fall in officer workload that comes from calls nobody answered:
 a scenario without civilian units frees no hours, whatever its patrol does. `officer_hours_freed_rows`
 is the one definition; the comparison, the reports and the optimiser's simulation check all use it.
 """
@@ -48,6 +50,7 @@ from planner.scenario import (
 )
 
 WEEK_MINUTES = 7 * 24 * 60
+RESOLVED_BY_PHONE = sim.RESOLVED_BY_PHONE   # type_sent of a call resolved by phone at 911 triage
 WEEKS_PER_YEAR = 365.25 / 7
 # Seconds the search for a runnable roster over an hourly on_duty list may take (it is cached afterwards).
 RUNNABLE_ROSTER_TIME_LIMIT = 30.0
@@ -168,7 +171,8 @@ def category_specs(scenario: Scenario, demand: Demand) -> tuple[sim.CategorySpec
         specs.append(sim.CategorySpec(
             name=c, routes=tuple(pol.routes()), fallback_wait_minutes=pol.fallback_wait_minutes,
             on_scene_mean_minutes=demand.on_scene_minutes[c], on_scene_cv=pol.on_scene_cv,
-            on_scene_multiplier=dict(pol.on_scene_multiplier), outcome_rates=outcomes, backup_rates=backup))
+            on_scene_multiplier=dict(pol.on_scene_multiplier), outcome_rates=outcomes, backup_rates=backup,
+            phone_resolution=scenario.triage.share_for(c) if scenario.triage is not None else 0.0))
     return tuple(specs)
 
 
@@ -248,21 +252,25 @@ def officer_hours_freed_rows(run: SimulationRun, scenario: Scenario,
                              minutes_per_call: dict[str, float] | None) -> pd.DataFrame:
     """Officer hours freed a year, replication by replication, and what it is made of (module docstring).
 
-    Columns: officer_hours_carried_by_civilians, repeat_calls_avoided, officer_hours_saved_by_repeat_calls_avoided,
-    officer_hours_on_backup and officer_hours_freed = carried + repeat-call hours - backup. Without
+    Columns: officer_hours_carried_by_civilians, officer_hours_saved_by_phone_triage, repeat_calls_avoided,
+    officer_hours_saved_by_repeat_calls_avoided, officer_hours_on_backup and officer_hours_freed = carried +
+    phone-triage hours + repeat-call hours - backup. Without
     `minutes_per_call` (the calls' demand is not at hand) the hours are NaN: never a guess.
     """
     reps = run.replications
     handled = answered_per_year(run)
     carried = np.zeros(reps)
+    by_phone = np.zeros(reps)
     avoided = np.zeros(reps)
     repeat_hours = np.zeros(reps)
     civilians = set(scenario.civilian_types)
     for rep, cat, sent, n in handled[["replication", "category", "type_sent", "calls"]].itertuples(index=False):
         k = int(rep)
+        hours = (minutes_per_call or {}).get(cat, 0.0) / 60.0
+        if 0 <= k < reps and sent == RESOLVED_BY_PHONE:
+            by_phone[k] += n * hours
         if not 0 <= k < reps or sent not in civilians:
             continue
-        hours = (minutes_per_call or {}).get(cat, 0.0) / 60.0
         carried[k] += n * hours
         rate = scenario.policy_for(cat).repeat_call_reduction.get(sent, 0.0)
         avoided[k] += n * rate
@@ -272,12 +280,14 @@ def officer_hours_freed_rows(run: SimulationRun, scenario: Scenario,
     if "officer_hours_on_backup" in rows:   # runs saved before backups were simulated have none
         known = rows["officer_hours_on_backup"].to_numpy(dtype=float)[:reps]
         backup[:len(known)] = np.nan_to_num(known)
-    out = pd.DataFrame({"officer_hours_carried_by_civilians": carried, "repeat_calls_avoided": avoided,
+    out = pd.DataFrame({"officer_hours_carried_by_civilians": carried, "officer_hours_saved_by_phone_triage": by_phone,
+                        "repeat_calls_avoided": avoided,
                         "officer_hours_saved_by_repeat_calls_avoided": repeat_hours,
                         "officer_hours_on_backup": backup})
     if minutes_per_call is None:
-        out[["officer_hours_carried_by_civilians", "officer_hours_saved_by_repeat_calls_avoided"]] = np.nan
-    out["officer_hours_freed"] = (out["officer_hours_carried_by_civilians"]
+        out[["officer_hours_carried_by_civilians", "officer_hours_saved_by_phone_triage",
+             "officer_hours_saved_by_repeat_calls_avoided"]] = np.nan
+    out["officer_hours_freed"] = (out["officer_hours_carried_by_civilians"] + out["officer_hours_saved_by_phone_triage"]
                                   + out["officer_hours_saved_by_repeat_calls_avoided"] - out["officer_hours_on_backup"])
     return out
 
@@ -369,6 +379,7 @@ _KPI_NAMES = [
     ("calls_offered_per_year", "calls_offered"),
     ("calls_unanswered_per_year", "calls_unanswered"),
     ("calls_abandoned_per_year", "calls_abandoned"),
+    ("calls_resolved_by_phone_per_year", "calls_resolved_by_phone"),
     ("backup_dispatches_per_year", "backup_dispatches"),
     ("backup_hours_per_year", "officer_hours_on_backup"),
     ("calls_waiting_at_horizon", "calls_waiting_at_horizon"),
@@ -447,10 +458,17 @@ def simulate(scenario: Scenario, demand: Demand | None = None, *, replications: 
 
 def finish_run(run: SimulationRun, scenario: Scenario, demand: Demand) -> SimulationRun:
     """Add what needs the demand to a run: officer hours freed (with its parts) replication by replication,
-    and the overload check (planner.overload). Returns the same run."""
+    the 911 triage pod's staffing cost and headcount (`triage_staffing_cost`, `triage_headcount`; planner.triage)
+    when the scenario has one, and the overload check (planner.overload). Returns the same run."""
     from planner.overload import assess
+    from planner.triage import triage_plan
 
     freed = officer_hours_freed_rows(run, scenario, officer_minutes_per_call(scenario, demand))
+    pod = triage_plan(scenario, demand)
+    if pod is not None:
+        # The 911 triage pod's staffing (Erlang C on the phone load): the same in every replication.
+        freed["triage_staffing_cost"] = pod.annual_cost
+        freed["triage_headcount"] = pod.headcount
     rows = run.replication_kpis.drop(columns=[c for c in freed.columns if c in run.replication_kpis])
     run.replication_kpis = pd.concat([rows.reset_index(drop=True), freed], axis=1)
     run.kpis = summarise(run.replication_kpis)
@@ -491,3 +509,45 @@ def _to_run(scenario: Scenario, config: sim.SimConfig, result: sim.SimulationRes
         fallback_by_bin=fb * per_week[:, 0], records=rec, replications=reps, seed=seed, workers=workers,
         horizon_days=config.horizon_minutes / 1440, warmup_days=config.warmup_minutes / 1440,
         responder_types=types, notes=list(notes or []), accounting=accounting)
+
+
+# ------------------------------------------------------------------------------------------ reading a run
+def eligible_off_duty_by_hour(run: SimulationRun) -> pd.DataFrame | None:
+    """Simulated eligible calls a week by hour of the week, and those that arrived with no civilian unit on
+    duty (columns as planner.demand.eligible_without_civilian); None when the run kept no per-call records."""
+    rec = run.records
+    if rec is None or rec.empty or "civilian_off_duty" not in rec:
+        return None
+    hour = (rec["arrival_minute"].to_numpy(dtype=float) // 60).astype(np.int64) % 168
+    eligible = rec["civilian_route"].to_numpy(dtype=bool)
+    off = rec["civilian_off_duty"].to_numpy(dtype=bool)
+    weeks = _window_weeks(run.horizon_days * 1440, run.warmup_days * 1440) * run.replications
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = np.where(weeks > 0, 1 / weeks, 0.0)
+    return pd.DataFrame({"eligible": np.bincount(hour[eligible], minlength=168) * per,
+                         "no_civilian_on_duty": np.bincount(hour[off], minlength=168) * per},
+                        index=pd.RangeIndex(168, name="hour_of_week"))
+
+
+def travel_explanation(run: SimulationRun, scenario: Scenario) -> str | None:
+    """One line when civilian-route calls take longer to reach than police-only calls because civilian units
+    drive further (their mean travel is longer than officers'); None otherwise."""
+    diverted, police = run.kpi("response_minutes_p50_diverted"), run.kpi("response_minutes_p50_police_only")
+    rec = run.records
+    if not (diverted > police) or rec is None or rec.empty or "travel_minutes" not in rec:
+        return None
+    sent = rec["type_sent"].astype(str)
+    civilian = rec[rec["civilian_route"].to_numpy(dtype=bool) & sent.isin(scenario.civilian_types).to_numpy()]
+    officer = rec[~rec["civilian_route"].to_numpy(dtype=bool) & (sent == FALLBACK_TYPE).to_numpy()]
+    if civilian.empty or officer.empty:
+        return None
+    # Mean drives: the figures the Staffing page shows as each type's travel minutes.
+    civ_travel = float(civilian["travel_minutes"].mean())
+    off_travel = float(officer["travel_minutes"].mean())
+    if civ_travel <= off_travel:
+        return None
+    how = "mainly" if civ_travel - off_travel >= 0.5 * (diverted - police) else "partly"
+    rest = "" if how == "mainly" else " The rest is waiting for a free unit."
+    return (f"Civilian-route calls take longer to reach (median {diverted:.0f} vs {police:.0f} min) {how} "
+            f"because civilian units travel further: an average {civ_travel:.0f}-min drive against "
+            f"{off_travel:.0f} min for officers, as fewer units cover the whole city.{rest}")

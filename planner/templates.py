@@ -4,7 +4,10 @@ Each template (planner/data/templates/*.toml) names its programme, the published
 the assumptions it adds, and carries responder types and policy. Applied to a city's scenario, it adds
 its responder type, takes over the eligible share of the categories it covers, and scales its units to
 the city: units x (calls this city's policy makes eligible a year / calls the programme handled a year
-with its published staffing), rounded, at least one per shift.
+with its published staffing), rounded, at least one per shift. A template may also carry call-taking
+triage in the 911 centre (a `[triage]` table, planner.triage: Columbus's pod, RIGHT Care's clinicians);
+that needs no sizing here, since its positions are staffed by Erlang C on the city's own phone load. A
+template with triage only (Columbus) needs no responders and no reference_calls_per_year.
 """
 
 from __future__ import annotations
@@ -29,8 +32,13 @@ class Template:
     summary: str
     sources: tuple[str, ...]
     assumptions: tuple[str, ...]
-    reference_calls_per_year: float
-    fragment: dict[str, Any] = field(repr=False)   # responders and policy tables
+    reference_calls_per_year: float | None      # None: no field team to size (triage only)
+    fragment: dict[str, Any] = field(repr=False)   # responders, policy and triage tables
+
+    @property
+    def triage(self) -> dict[str, Any] | None:
+        """The template's [triage] table (call-taking triage in the 911 centre), if it has one."""
+        return self.fragment.get("triage")
 
     @property
     def responder_types(self) -> list[str]:
@@ -39,14 +47,20 @@ class Template:
 
 def _load(key: str, text: str) -> Template:
     d = tomllib.loads(text)
-    missing = {"name", "program", "summary", "sources", "assumptions", "reference_calls_per_year",
-               "responders"} - set(d)
+    required = {"name", "program", "summary", "sources", "assumptions"}
+    if "triage" not in d:   # a field team to size to the city
+        required |= {"reference_calls_per_year", "responders"}
+    missing = required - set(d)
     if missing:
         raise ScenarioError(f"template {key}: missing {sorted(missing)}")
+    fragment = {"responders": d.get("responders", {}), "policy": d.get("policy", {})}
+    if "triage" in d:
+        fragment["triage"] = d["triage"]
+    reference = d.get("reference_calls_per_year")
     return Template(key=key, name=d["name"], program=d["program"], summary=d["summary"],
                     sources=tuple(d["sources"]), assumptions=tuple(d["assumptions"]),
-                    reference_calls_per_year=float(d["reference_calls_per_year"]),
-                    fragment={"responders": d["responders"], "policy": d.get("policy", {})})
+                    reference_calls_per_year=float(reference) if reference is not None else None,
+                    fragment=fragment)
 
 
 def list_templates() -> list[Template]:
@@ -77,7 +91,8 @@ def apply_template(base: Scenario, template: Template, calls_per_year: pd.Series
     """`base` with the template's team added and sized to this city (calls a year per category)."""
     d = scenario_to_dict(base, base=base.path.parent if base.path else None)
     frag = copy.deepcopy(template.fragment)
-    factor = eligible_calls_per_year(template, calls_per_year) / template.reference_calls_per_year
+    reference = template.reference_calls_per_year
+    factor = eligible_calls_per_year(template, calls_per_year) / reference if reference else 1.0
     for r in frag["responders"].values():
         for s in r.get("shifts", []):
             s["units"] = max(1, int(round(s["units"] * factor)))
@@ -94,10 +109,14 @@ def apply_template(base: Scenario, template: Template, calls_per_year: pd.Series
                 cur[key] = {**cur.get(key, {}), **pol[key]}
         if "outcomes" in pol:
             cur["outcomes"] = {**cur.get("outcomes", {}), **pol["outcomes"]}
+    if "triage" in frag:
+        d["triage"] = frag["triage"]
     d["name"] = f"{template.name}"
     d["description"] = template.summary
-    d["source"] = (f"Programme template: {template.program}. " + " ".join(template.sources) +
-                   f" Sized to this city: units x {factor:.2f} (eligible calls here / "
-                   f"{template.reference_calls_per_year:,.0f} calls a year the programme handled). " +
+    sizing = (f" Sized to this city: units x {factor:.2f} (eligible calls here / {reference:,.0f} calls a year "
+              f"the programme handled). " if reference else " ")
+    if "triage" in frag:
+        sizing += "Call-taking triage staffed by Erlang C on this city's phone load. "
+    d["source"] = (f"Programme template: {template.program}. " + " ".join(template.sources) + sizing +
                    " ".join(template.assumptions))
     return scenario_from_dict(d, base.path)

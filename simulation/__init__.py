@@ -15,8 +15,10 @@ on-duty and overtime time falling in it. `<type>` is a responder type, `<p>` a p
 - `overtime_hours.<type>`: unit-hours worked past shift ends finishing a call.
 - `calls.<type>`: calls served by the type; `calls_total` = `calls_offered`: calls that arrived in the
   window; `calls_unanswered` (and `unserved_calls`, the same count): calls still waiting when the run
-  ended (horizon + drain); `calls_abandoned`: always 0 (no abandonment in this model). Every call is
-  accounted for: calls_offered = sum of calls.<type> + calls_unanswered + calls_abandoned, and
+  ended (horizon + drain); `calls_abandoned`: always 0 (no abandonment in this model);
+  `calls_resolved_by_phone`: calls call-taking triage resolved by phone (a category's
+  `phone_resolution`), which no unit was sent to. Every call is accounted for: calls_offered = sum of
+  calls.<type> + calls_resolved_by_phone + calls_unanswered + calls_abandoned, and
   `ReplicationResult.accounting` holds the same by category.
 - `backup_dispatches`: officers sent to back up a civilian unit on scene (not calls: no demand of their
   own); `backup_hours`: officer unit-hours they took (also inside `hours_on_calls.<fallback type>`).
@@ -27,7 +29,8 @@ on-duty and overtime time falling in it. `<type>` is a responder type, `<p>` a p
   `fallback_share` = fallback_calls / calls_civilian_route. `civilian_off_duty_calls`: civilian-route
   calls sent to an officer at once because no unit of their types was on duty (not fallbacks).
 - `response_minutes_mean`, `response_minutes_p50`, `response_minutes_p90` (response = queue wait +
-  travel; an unanswered call counts with the wait it had when the run ended), the same with
+  travel; an unanswered call counts with the wait it had when the run ended; calls resolved by phone
+  are left out), the same with
   `.priority_<p>`, for police-only calls (no civilian route) with `.police_only` and
   `.police_only_priority_<p>`, for diverted calls (a civilian route) with `.diverted`, and
   `wait_minutes_mean` with each of those suffixes.
@@ -38,7 +41,7 @@ on-duty and overtime time falling in it. `<type>` is a responder type, `<p>` a p
 """
 
 from simulation.arrivals import replay_trace_minutes
-from simulation.engine import ReplicationResult, minutes_by_week_bin, simulate_once
+from simulation.engine import RESOLVED_BY_PHONE, ReplicationResult, minutes_by_week_bin, simulate_once
 from simulation.errors import SimulationError
 from simulation.roster import WEEK_MINUTES, on_duty_to_shifts
 from simulation.runner import Progress, SimulationResult, replication_seeds, run_replications
@@ -53,6 +56,7 @@ from simulation.spec import (
 from simulation.stats import summarise, t_quantile
 
 __all__ = [
+    "RESOLVED_BY_PHONE",
     "WEEK_MINUTES",
     "Arrivals",
     "CategorySpec",

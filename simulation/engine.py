@@ -28,14 +28,16 @@ Rules, in the words of DESIGN.md:
   its category's backup rate for that type. The backup request goes to the head of the fallback queue
   (as urgent as the most urgent calls); the officer's busy time is its own travel plus the call's time on
   scene with the officer's multiplier. A backup is not a call: it adds officer workload, not demand.
+- Call-taking triage: a call of a category with a `phone_resolution` is resolved by phone with that
+  chance when it arrives; it never dispatches a unit and is counted as resolved by phone.
 - Arrivals stop at the horizon; units keep their shifts for `drain_minutes` more so waiting calls get
   served. A call still waiting then is unanswered: recorded with type_sent "none", NaN times and no
   outcomes, and counted in the response-time statistics with the time it had waited when the run ended
   (a lower bound: an unanswered call never makes response times look better).
 
 Every call is accounted for: in every replication, for every category, the calls offered in the window
-equal the calls answered by each type plus those still unanswered when the run ended (`accounting`;
-this model has no abandonment, so that column is 0).
+equal the calls answered by each type plus those resolved by phone plus those still unanswered when the
+run ended (`accounting`; this model has no abandonment, so that column is 0).
 """
 
 from __future__ import annotations
@@ -56,11 +58,13 @@ from simulation.spec import SimConfig
 
 WEEKS_PER_YEAR = 52.18
 UNSERVED = "none"
+RESOLVED_BY_PHONE = "phone"  # type_sent of a call resolved by phone (only in runs with call-taking triage)
 
 # Call states.
 _WAITING_CIVILIAN = 1
 _WAITING_FALLBACK = 2
 _SERVED = 3
+_RESOLVED = 4  # resolved by phone at call-taking triage: no unit sent
 
 # Queue keys are priority rank << 32 | arrival position: one int compares as (priority, arrival order).
 _INDEX_BITS = 32
@@ -76,15 +80,16 @@ class ReplicationResult:
     `window_minutes` long; `fallback_by_bin` counts fallback calls by the weekly bin they arrived in.
 
     `accounting` has one row per category: calls offered in the window, answered by each type
-    (`answered.<type>`), unanswered (still waiting when the run ended), abandoned (always 0: no
-    abandonment in this model), fallen back (answered by the fallback type after waiting for a civilian
+    (`answered.<type>`), resolved by phone (`resolved_by_phone`: call-taking triage sent no unit),
+    unanswered (still waiting when the run ended), abandoned (always 0: no abandonment in this model), fallen back (answered by the fallback type after waiting for a civilian
     unit in vain), sent to the fallback type at once because no civilian unit was on duty, and backup
-    dispatches requested by civilian units. offered = sum of answered + unanswered + abandoned, always.
+    dispatches requested by civilian units. offered = sum of answered + resolved by phone + unanswered +
+    abandoned, always.
 
     `records` (None unless `keep_records`) has one row per call that arrived in the window: call_index
     (position in the trace, or arrival order for Poisson calls), arrival_minute, category, priority,
     units (units sent: 1 for a civilian type, the call's count for the fallback type, 0 if unserved),
-    type_sent ("none" if unserved), wait_minutes, travel_minutes, response_minutes (wait + travel),
+    type_sent ("none" if unserved, "phone" if resolved by phone), wait_minutes, travel_minutes, response_minutes (wait + travel),
     on_scene_minutes, busy_minutes (units x (travel + on scene)), civilian_route (triaged eligible for a
     civilian type), fallback (sent to the fallback queue after waiting for a civilian unit in vain), and
     one bool column per outcome. Times of an unserved call are NaN.
@@ -136,6 +141,7 @@ class _Served:
     backup_parent: np.ndarray  # per backup dispatch: the call it backed up
     backup_dispatch: np.ndarray  # when its officer was sent (NaN if never)
     backup_busy: np.ndarray  # officer minutes it took (travel + on scene; NaN if never sent)
+    resolved: np.ndarray  # resolved by phone at call-taking triage (no unit sent)
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,8 +160,9 @@ def simulate_once(config: SimConfig, rng: np.random.Generator) -> ReplicationRes
     on_scene = _draw_on_scene(config, calls, rng)
     travel = _draw_travel(config, len(calls), rng)
     backup = _draw_backup(config, len(calls), rng)
+    resolved = _draw_resolved(config, calls, rng)
     shifts = [r.unit_shifts(config.horizon_minutes + config.drain_minutes) for r in config.responders]
-    served = _run(config, calls, route_of, routes, on_scene, travel, shifts, backup)
+    served = _run(config, calls, route_of, routes, on_scene, travel, shifts, backup, resolved)
     outcome_draws = rng.uniform(0.0, 1.0, (len(calls), len(config.outcomes)))
     return _result(config, calls, route_of, routes, served, shifts, outcome_draws)
 
@@ -231,6 +238,14 @@ def _draw_backup(config: SimConfig, n: int, rng: np.random.Generator) -> _Backup
     return _Backup(rate=rate, draw=draw.tolist(), travel=travel.tolist())
 
 
+def _draw_resolved(config: SimConfig, calls: CallStream, rng: np.random.Generator) -> np.ndarray | None:
+    """Which calls triage resolves by phone, or None when no category has triage (so nothing extra is drawn)."""
+    rate = np.array([c.phone_resolution for c in config.categories])
+    if not (rate > 0).any():
+        return None
+    return rng.uniform(0.0, 1.0, len(calls)) < rate[calls.category]
+
+
 def _run(
     config: SimConfig,
     calls: CallStream,
@@ -240,6 +255,7 @@ def _run(
     travel: list[list[float] | None],
     shifts: list[np.ndarray],
     backup: _Backup | None = None,
+    resolved: np.ndarray | None = None,
 ) -> _Served:
     """The event loop. State lives in closures over plain lists: the hot path stays cheap."""
     env = simpy.Environment()
@@ -262,6 +278,7 @@ def _run(
     wait_of_category = [c.fallback_wait_minutes for c in config.categories]
     multiplier = [[c.on_scene_multiplier.get(t, 1.0) for t in types] for c in config.categories]
 
+    by_phone = resolved.tolist() if resolved is not None else None
     state = [0] * n
     dispatch = [math.nan] * n
     sent = [-1] * n
@@ -388,6 +405,12 @@ def _run(
         next_call[0] = i + 1
         if i + 1 < n:
             _Due(env, arrival[i + 1] - env.now, arrive)
+        if by_phone is not None and by_phone[i]:
+            state[i] = _RESOLVED  # resolved at call-taking triage: no unit is sent
+            outstanding[0] -= 1
+            if outstanding[0] == 0:
+                done.succeed()
+            return
         route = route_list[i]
         if route_civilian[route]:
             acceptable = route_types[route]
@@ -510,6 +533,7 @@ def _run(
         backup_parent=np.asarray(parent, dtype=np.int64),
         backup_dispatch=backup_dispatch,
         backup_busy=backup_busy,
+        resolved=np.zeros(n, dtype=bool) if resolved is None else np.asarray(resolved, dtype=bool),
     )
 
 
@@ -619,10 +643,13 @@ def _result(
         for t, name in enumerate(types):
             for o, outcome in enumerate(config.outcomes):
                 rates[c, t, o] = cat.outcome_rates.get(name, {}).get(outcome, 0.0)
+    by_phone = served.resolved
     sent_or_none = np.where(is_served, served.sent, n_types)
     outcomes = outcome_draws < rates[calls.category, sent_or_none]
+    sent_or_none = np.where(by_phone, n_types + 1, sent_or_none)
 
-    civilian = np.asarray([civ for _, civ in routes], dtype=bool)[route_of]
+    # A call resolved by phone never reached a civilian route: triage took it before any unit was chosen.
+    civilian = np.asarray([civ for _, civ in routes], dtype=bool)[route_of] & ~by_phone
     in_window = calls.minute >= window[0]
     wait = served.dispatch - calls.minute
     # A call dispatched the minute it arrived has waited exactly 0, not a rounding residue.
@@ -632,8 +659,8 @@ def _result(
     fallback_week_bin = (calls.minute[in_window & served.fell_back] // bin_minutes).astype(np.int64)
     fallback_by_bin = np.bincount(fallback_week_bin % len(busy), minlength=len(busy))
     # Response statistics count an unanswered call with the wait it had when the run ended (a lower bound).
-    counted_response = np.where(is_served, response, served.ended_at - calls.minute)
-    counted_wait = np.where(is_served, wait, served.ended_at - calls.minute)
+    counted_response = np.where(is_served | by_phone, response, served.ended_at - calls.minute)
+    counted_wait = np.where(is_served | by_phone, wait, served.ended_at - calls.minute)
     backup_in_window = in_window[served.backup_parent] if len(served.backup_parent) else np.zeros(0, dtype=bool)
 
     accounting = _accounting(config, calls.category, in_window, is_served, served, backup_in_window)
@@ -644,6 +671,7 @@ def _result(
         served=is_served,
         sent=served.sent,
         civilian=civilian,
+        resolved=by_phone,
         fell_back=served.fell_back,
         off_duty=served.off_duty,
         priority=calls.priority,
@@ -661,12 +689,15 @@ def _result(
     kpis["backup_dispatches_per_year"] = kpis["backup_dispatches"] * per_year
     kpis["backup_hours"] = float(backup_busy.sum() / 60.0)
     kpis["backup_hours_per_year"] = kpis["backup_hours"] * per_year
-    kpis.update(_queue_kpis(config, calls.minute, served.dispatch, is_served))
+    # A call resolved by phone leaves the queue the minute it arrives.
+    left_queue = np.where(by_phone, calls.minute, served.dispatch)
+    kpis.update(_queue_kpis(config, calls.minute, left_queue, is_served | by_phone))
 
     records = None
     if config.keep_records:
         w = in_window
-        type_labels = [*types, UNSERVED]
+        triage = any(c.phone_resolution > 0 for c in config.categories)
+        type_labels = [*types, UNSERVED, RESOLVED_BY_PHONE] if triage else [*types, UNSERVED]
         columns: dict[str, object] = {
             "call_index": calls.call_index[w],
             "arrival_minute": calls.minute[w],
@@ -718,7 +749,8 @@ def _accounting(
     columns: dict[str, np.ndarray] = {"offered": count(in_window)}
     for t, name in enumerate(config.type_names):
         columns[f"answered.{name}"] = count(in_window & is_served & (served.sent == t))
-    columns["unanswered"] = count(in_window & ~is_served)
+    columns["resolved_by_phone"] = count(in_window & served.resolved)
+    columns["unanswered"] = count(in_window & ~is_served & ~served.resolved)
     columns["abandoned"] = np.zeros(n_categories, dtype=np.int64)
     columns["fallen_back"] = count(in_window & served.fell_back)
     columns["civilian_off_duty"] = count(in_window & served.off_duty)
@@ -757,6 +789,7 @@ def _kpis(
     served: np.ndarray,
     sent: np.ndarray,
     civilian: np.ndarray,
+    resolved: np.ndarray,
     fell_back: np.ndarray,
     off_duty: np.ndarray,
     priority: np.ndarray,
@@ -785,14 +818,18 @@ def _kpis(
         counted(f"overtime_hours.{name}", overtime[t] / 60.0)
     counted("calls_total", np.count_nonzero(w))
     counted("calls_offered", np.count_nonzero(w))
-    counted("calls_unanswered", np.count_nonzero(w & ~served))
+    counted("calls_resolved_by_phone", np.count_nonzero(w & resolved))
+    counted("calls_unanswered", np.count_nonzero(w & ~served & ~resolved))
     eligible = np.count_nonzero(w & civilian)
     fallbacks = np.count_nonzero(w & fell_back)
     counted("calls_civilian_route", eligible)
     counted("fallback_calls", fallbacks)
     counted("civilian_off_duty_calls", np.count_nonzero(w & off_duty))
     kpis["fallback_share"] = fallbacks / eligible if eligible else math.nan
-    kpis["unserved_calls"] = float(np.count_nonzero(w & ~served))
+    kpis["unserved_calls"] = float(np.count_nonzero(w & ~served & ~resolved))
+    # Response times and waits are about calls a unit was sent to (or should have been): not those resolved
+    # by phone.
+    w = w & ~resolved
 
     def describe(suffix: str, rows: np.ndarray) -> None:
         r = response[rows]

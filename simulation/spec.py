@@ -167,6 +167,7 @@ class CategorySpec:
     of the run is implied: it is sent when no acceptable unit became free within `fallback_wait_minutes`;
     a route of just (fallback_type,) is an officer-only call. `backup_rates[t]` is the chance that a unit
     of civilian type t, once on scene, calls for one unit of the fallback type to back it up.
+    `phone_resolution` is the chance that call-taking triage resolves a call by phone: no unit is sent.
     """
 
     name: str
@@ -177,6 +178,7 @@ class CategorySpec:
     on_scene_multiplier: Mapping[str, float] = field(default_factory=dict)
     outcome_rates: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     backup_rates: Mapping[str, float] = field(default_factory=dict)
+    phone_resolution: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -249,6 +251,10 @@ class CategorySpec:
                 _fail(f"{owner}: backup_rates[{t!r}] is {p!r}, expected a probability <= 1")
             backup[str(t)] = p
         set_(self, "backup_rates", backup)
+        phone = _number(owner, "phone_resolution", self.phone_resolution)
+        if phone > 1:
+            _fail(f"{owner}: phone_resolution is {phone!r}, expected a probability <= 1")
+        set_(self, "phone_resolution", phone)
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,7 +32,7 @@ def assert_accounted(result, config: SimConfig) -> None:
     """The identity, by category and in total, and the KPIs that state it."""
     acc = result.accounting
     answered = acc[[f"answered.{t}" for t in config.type_names]].sum(axis=1)
-    assert (acc["offered"] == answered + acc["unanswered"] + acc["abandoned"]).all(), acc
+    assert (acc["offered"] == answered + acc["resolved_by_phone"] + acc["unanswered"] + acc["abandoned"]).all(), acc
     assert (acc["abandoned"] == 0).all()                  # no abandonment in this model
     assert (acc["fallen_back"] <= acc["answered.officer"] + acc["unanswered"]).all()
     k = result.kpis
@@ -40,11 +40,13 @@ def assert_accounted(result, config: SimConfig) -> None:
     assert k["calls_unanswered"] == acc["unanswered"].sum() == k["unserved_calls"]
     for t in config.type_names:
         assert k[f"calls.{t}"] == acc[f"answered.{t}"].sum()
+    assert k["calls_resolved_by_phone"] == acc["resolved_by_phone"].sum()
     assert k["calls_offered"] == sum(k[f"calls.{t}"] for t in config.type_names) + k["calls_unanswered"] \
-        + k["calls_abandoned"]
+        + k["calls_abandoned"] + k["calls_resolved_by_phone"]
     if result.records is not None:
         sent = result.records["type_sent"].astype(str)
         assert len(result.records) == acc["offered"].sum() and (sent == "none").sum() == acc["unanswered"].sum()
+        assert (sent == "phone").sum() == acc["resolved_by_phone"].sum()
 
 
 def with_backup(config: SimConfig, rate: float) -> SimConfig:
@@ -55,8 +57,9 @@ def with_backup(config: SimConfig, rate: float) -> SimConfig:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config=scenarios(), seed=st.integers(0, 2**32 - 1), backup=st.sampled_from([0.0, 0.3, 1.0]),
-       short_shifts=st.booleans(), drain=st.sampled_from([0.0, 300.0]))
-def test_every_call_is_accounted_for(config: SimConfig, seed: int, backup: float, short_shifts: bool, drain: float):
+       short_shifts=st.booleans(), drain=st.sampled_from([0.0, 300.0]), phone=st.sampled_from([0.0, 0.4, 1.0]))
+def test_every_call_is_accounted_for(config: SimConfig, seed: int, backup: float, short_shifts: bool, drain: float,
+                                     phone: float):
     if short_shifts:
         # Officers on two short shifts only, and (with no drain) calls are left unanswered at the end.
         trace = config.arrivals
@@ -66,8 +69,14 @@ def test_every_call_is_accounted_for(config: SimConfig, seed: int, backup: float
                                                 np.ones(len(trace.minute), dtype=int)),
                          drain_minutes=drain)
     config = with_backup(config, backup)
+    # Call-taking triage on the first category: its calls resolved by phone are accounted for too.
+    config = replace(config, categories=(replace(config.categories[0], phone_resolution=phone),
+                                         *config.categories[1:]))
     result = simulate_once(config, np.random.default_rng(seed))
     assert_accounted(result, config)
+    if phone == 1.0:
+        first = result.accounting.iloc[0]
+        assert first["resolved_by_phone"] == first["offered"]
     # Backups are requested only by civilian units, one at most per call they answered, and add officer time.
     acc = result.accounting
     civilian = acc["answered.social_worker"] + acc["answered.co_responder"]
@@ -76,7 +85,7 @@ def test_every_call_is_accounted_for(config: SimConfig, seed: int, backup: float
         assert (acc["backup_dispatches"] == civilian).all()
     if backup == 0.0:
         assert result.kpis["backup_dispatches"] == 0 and result.kpis["backup_hours"] == 0
-    assert set(result.records["type_sent"].astype(str)) <= {*TYPES, "none"}
+    assert set(result.records["type_sent"].astype(str)) <= {*TYPES, "none", *(["phone"] if phone else [])}
 
 
 def overloaded_config(officers: int = 2, horizon_days: float = 28) -> SimConfig:

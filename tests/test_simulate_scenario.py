@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from planner.demand import build_demand, load_calls
+from planner.demand import availability_words, build_demand, eligible_without_civilian, load_calls
 from planner.jobs import run_job
 from planner.scenario import ShiftBlock, load_scenario, scenario_from_dict
-from planner.simulate import _unit_shifts, build_config, simulate
+from planner.simulate import (
+    _unit_shifts,
+    build_config,
+    eligible_off_duty_by_hour,
+    simulate,
+    travel_explanation,
+)
 from tests.conftest import SAMPLES
 
 MID = SAMPLES / "midsize_city"
@@ -59,6 +67,41 @@ def test_social_workers_take_eligible_calls_and_free_officer_hours(demand):
     sent = opt.records[opt.records["type_sent"] == "social_worker"]
     allowed = {c for c, p in load_scenario(MID / "social_workers.toml").policy.items() if "social_worker" in p.eligible}
     assert set(sent["category"].astype(str)) <= allowed
+    # B-HEARD's lesson, simulated: eligible calls that came with no civilian unit on duty, by hour of the week.
+    scenario = load_scenario(MID / "social_workers.toml")
+    for run, kpis in ((base, b), (opt, k)):
+        table = eligible_off_duty_by_hour(run)
+        assert table.shape == (168, 2) and (table["no_civilian_on_duty"] <= table["eligible"] + 1e-12).all()
+        share = table["no_civilian_on_duty"].sum() / table["eligible"].sum()
+        assert share == pytest.approx(kpis["eligible_calls_with_no_civilian_on_duty"] / kpis["calls_eligible_for_civilians"])
+    assert eligible_off_duty_by_hour(base)["no_civilian_on_duty"].sum() == pytest.approx(
+        eligible_off_duty_by_hour(base)["eligible"].sum())            # no civilian unit at all: every one
+    # The Demand page's figure from the shifts and the profile alone agrees with the simulation.
+    expected = eligible_without_civilian(scenario, demand.rates_per_hour())
+    simulated = eligible_off_duty_by_hour(opt)
+    assert (expected["no_civilian_on_duty"].sum() / expected["eligible"].sum()
+            == pytest.approx(simulated["no_civilian_on_duty"].sum() / simulated["eligible"].sum(), abs=0.08))
+    # Civilian-route calls take longer to reach because social workers drive 14 minutes against officers' 9.
+    note = travel_explanation(opt, scenario)
+    assert note is not None and "travel further" in note
+    drives = re.search(r"an average (\d+)-min drive against (\d+) min", note)
+    assert drives and 12 <= int(drives[1]) <= 16 and 8 <= int(drives[2]) <= 10
+    assert travel_explanation(base, load_scenario(MID / "baseline.toml")) is None
+
+
+def test_eligible_calls_with_no_civilian_on_duty_known_answer():
+    # One behavioural-health call an hour, half of them safe for a social worker, who works 08:00-18:00 Mon-Fri:
+    # 84 eligible calls a week, of which 0.5 x (168 - 50) = 59 arrive with no social worker on duty.
+    s = scenario_from_dict({
+        "responders": {"officer": {"on_duty": 5, "cost_per_person": 125000},
+                       "social_worker": {"cost_per_person": 80000,
+                                         "shifts": [{"start": "08:00", "hours": 10, "days": "Mon-Fri", "units": 1}]}},
+        "policy": {"behavioral_health": {"eligible": {"social_worker": 0.5}}}})
+    rates = pd.DataFrame({"behavioral_health": np.ones(168), "traffic": np.full(168, 3.0)})
+    table = eligible_without_civilian(s, rates)
+    assert table["eligible"].sum() == pytest.approx(84) and table["no_civilian_on_duty"].sum() == pytest.approx(59)
+    assert table.loc[8, "no_civilian_on_duty"] == 0 and table.loc[7, "no_civilian_on_duty"] == 0.5
+    assert availability_words(table).startswith("3,079 of 4,383 eligible calls a year (70%)")   # 59 and 84 a week x 52.18
 
 
 def test_same_seed_same_numbers_any_workers(demand):

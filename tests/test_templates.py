@@ -13,12 +13,20 @@ from tests.conftest import SAMPLES
 BASE = SAMPLES / "midsize_city" / "baseline.toml"
 
 
-def test_six_templates_with_sources_and_assumptions():
+def test_a_template_per_programme_with_sources_and_assumptions():
     keys = [t.key for t in list_templates()]
-    assert keys == ["bheard", "bloomington", "cahoots", "co_responder", "right_care", "star"]
+    assert keys == ["bheard", "bloomington", "cahoots", "co_responder", "columbus", "right_care", "star"]
     for t in list_templates():
-        assert t.sources and t.assumptions and t.reference_calls_per_year > 0
-        assert t.responder_types
+        assert t.sources and t.assumptions
+        if t.key != "columbus":    # every programme with a field team states the calls its staffing handled
+            assert t.reference_calls_per_year > 0 and t.responder_types
+    # Columbus: a triage pod in the 911 centre, no field team, with its published share.
+    columbus = get_template("columbus")
+    assert columbus.triage["share_resolved"] == 0.625 and not columbus.responder_types
+    assert any("62.5%" in s for s in columbus.sources)
+    # RIGHT Care: the field unit and the clinicians in the 911 centre.
+    right_care = get_template("right_care")
+    assert right_care.responder_types == ["right_care"] and right_care.triage["categories"] == ["behavioral_health"]
 
 
 def test_apply_scales_units_to_the_city():
@@ -46,7 +54,13 @@ def test_every_template_validates_on_the_sample_city():
     for t in list_templates():
         s = apply_template(base, t, calls)
         assert set(t.responder_types) <= set(s.responders)
-        assert staffing_words(s) != "officers only"
+        if t.responder_types:
+            assert staffing_words(s) != "officers only"
+        if t.triage:
+            assert s.triage is not None and s.triage.share_resolved == t.triage["share_resolved"]
+            assert "Erlang C" in s.source
+        else:
+            assert s.triage is None
 
 
 def test_plain_labels_keep_acronyms():

@@ -240,3 +240,49 @@ def test_save_mapping_with_rules_from_the_data_page(loaded, tmp_path):
     assert saved.rules[0] == rule_for_call_type("XK9", "alarm")
     assert saved.columns["call_type"] == "Call Type" and saved.timezone == "America/Chicago"
     assert saved.codes_path().resolve() == (SAMPLE / "codes.csv").resolve()
+
+
+# ------------------------------------------------------------------------ availability and 911 triage
+def test_demand_page_shows_eligible_calls_with_no_civilian_on_duty(qtbot, loaded):
+    loaded.show_page("demand")
+    page = loaded.demand_page
+    loaded.state.select("Baseline: officers only")
+    assert "(100%) arrive when no civilian unit is on duty" in page.summary.text()
+    loaded.state.select("Option A: social workers")
+    text = page.summary.text()
+    share = int(text.split("eligible calls a year (")[1].split("%")[0])
+    assert 0 < share < 100 and "Option A: social workers" in text
+    ax = page.availability.render_chart().axes[0]
+    assert ax.get_title().endswith("arrive when no civilian unit is on duty")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a civilian unit on duty", "no civilian unit on duty"]
+    page.availability.grab()
+
+
+def test_triage_pod_on_staffing_and_simulate_pages(qtbot, loaded, dialogs):
+    from planner.templates import get_template
+
+    name = loaded.state.add_template(get_template("columbus"))
+    loaded.state.select(name)
+    loaded.show_page("staffing")
+    note = loaded.staffing_page.triage_note
+    assert note.isVisible() and "resolves <b>62%</b>" in note.text() and "resolved by phone" in note.text()
+    assert "answered within 60 seconds" in note.text() and "a year</b>" in note.text()
+    loaded.state.select("Baseline: officers only")
+    assert not loaded.staffing_page.triage_note.isVisible()
+    loaded.state.select(name)
+    page = loaded.simulate_page
+    page.replications.setValue(1)
+    page.horizon.setValue(4)
+    loaded.show_page("simulate")
+    with qtbot.waitSignal(loaded.state.runsChanged, timeout=60_000):
+        page.run()
+    qtbot.waitUntil(lambda: not loaded.busy, timeout=10_000)
+    assert dialogs == []
+    labels = [page.kpis.item(r, 0).text() for r in range(page.kpis.rowCount()) if page.kpis.item(r, 0)]
+    assert "Resolved by phone (911 triage)" in labels and "911 triage pod call-takers (on top of the total)" in labels
+    tabs = [page.charts.tabText(i) for i in range(page.charts.count())]
+    assert tabs[-1] == "No civilian on duty"
+    # Calls resolved by phone are not calls left unanswered on the response-time chart.
+    page.charts.setCurrentIndex(0)
+    legend = page.response_chart.render_chart().axes[0].get_legend()
+    assert not any("never answered" in t.get_text() for t in legend.get_texts())

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from planner import charts
 from planner.charts import DAY_NAMES, category_label
+from planner.demand import availability_chart, availability_words, eligible_without_civilian
 from ui.project import offered_load_by_hour
 from ui.widgets import ChartCanvas, page_header
 
@@ -29,6 +30,11 @@ OFFERED_LOAD_TIP = (
     "Offered load: how many units are busy on calls at once, on average, if every call were answered at "
     "once. It is the calls per hour times the hours each call keeps units busy (dispatch to clear, all "
     "units counted). Staffing must cover it with room to spare, or calls wait.")
+AVAILABILITY_TIP = (
+    "NYC's B-HEARD teams reached only 65% of the calls eligible for them (FY22-24, NYC Comptroller audit "
+    "MG24-060A), largely because no team was on duty when they came: more than 14,000 eligible calls fell in "
+    "the 1am-9am hours. This chart lays the current scenario's civilian shifts over the calls its policy makes "
+    "eligible: red is eligible calls arriving in an hour with no civilian unit on duty to take them.")
 
 
 class DemandPage(QWidget):
@@ -60,13 +66,20 @@ class DemandPage(QWidget):
         self.by_category = ChartCanvas()
         self.volume = ChartCanvas()
         self.on_scene = ChartCanvas()
+        self.availability = ChartCanvas()
+        self.availability.setToolTip(AVAILABILITY_TIP)
+        self.availability.setMinimumHeight(170)
         grid = QGridLayout()
         grid.addWidget(self.heatmap, 0, 0)
         grid.addWidget(self.by_category, 0, 1)
         grid.addWidget(self.volume, 1, 0)
         grid.addWidget(self.on_scene, 1, 1)
+        grid.addWidget(self.availability, 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(2, 2)
         charts_page = QWidget()
         lay = QVBoxLayout(charts_page)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -101,6 +114,12 @@ class DemandPage(QWidget):
         if excluded != self._excluded:
             self._excluded = excluded
             self._changed()
+        elif self.state.data is not None and self.isVisible():
+            # Shifts or policy changed: only the availability chart and its sentence depend on them.
+            self.summary.setText(self._summary_text(self.state.data))
+            self._draw_availability()
+        else:
+            self._stale = True
 
     def showEvent(self, event) -> None:  # noqa: ANN001 - Qt's signature
         super().showEvent(event)
@@ -129,6 +148,25 @@ class DemandPage(QWidget):
         self.by_category.show_chart(charts.calls_by_category, p, excluded=self._excluded)
         self._draw_volume()
         self.on_scene.show_chart(charts.time_on_scene, p)
+        self._draw_availability()
+
+    def _availability_table(self):  # noqa: ANN202 - a DataFrame, or None without calls
+        data = self.state.data
+        if data is None:
+            return None
+        s = self.state.scenario
+        p = data.profile
+        cats = [c for c in p.categories if c not in self._excluded and c in p.rates_per_hour.columns]
+        if len(p.rates_per_hour) != 168:
+            return None
+        return eligible_without_civilian(s, p.rates_per_hour[cats] * s.data.growth)
+
+    def _draw_availability(self) -> None:
+        table = self._availability_table()
+        if table is None:
+            self.availability.clear_chart()
+            return
+        self.availability.show_chart(availability_chart, table)
 
     def _summary_text(self, data: CallData) -> str:
         p = data.profile
@@ -142,6 +180,11 @@ class DemandPage(QWidget):
             peak = int(np.argmax(load))
             text += (f" <b>Offered load</b> (units busy on those calls at once): {load.mean():.1f} on average, "
                      f"{load.max():.1f} at the busiest hour ({DAY_NAMES[peak // 24]} {peak % 24:02d}:00).")
+        table = self._availability_table()
+        words = availability_words(table) if table is not None else ""
+        if words:
+            text += (f" Under <i>{self.state.current_name}</i>, <b>{words}</b> "
+                     f"(red below: hours a roster leaves uncovered).")
         return text
 
     def _draw_heatmap(self) -> None:

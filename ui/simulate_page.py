@@ -8,6 +8,7 @@ by pair (same seed and replications: common random numbers).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -30,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from planner import result_charts as rc
 from planner.compare import Evaluation, format_value, plain_label
+from planner.demand import availability_chart, availability_words
 from planner.project import SavedRun
 from planner.scenario import FALLBACK_TYPE
+from planner.simulate import RESOLVED_BY_PHONE, eligible_off_duty_by_hour, travel_explanation
 from ui.project import RUN_CURRENT, RUN_NONE, RUN_WORDS
 from ui.staffing_page import GLOSSARY
 from ui.widgets import (
@@ -59,7 +62,8 @@ TIPS = {
     "officer_hours_on_calls": "Unit-hours officers spend on calls in a year: travel plus time on scene, every unit "
                               "sent counted, backup to civilian units included.",
     "officer_hours_freed": "The officer time that the calls civilian units answered would have taken (each at its "
-                           "category's officer busy time), plus repeat calls avoided, minus officer time backing "
+                           "category's officer busy time) and the calls 911 triage resolved by phone would have "
+                           "taken, plus repeat calls avoided, minus officer time backing "
                            "civilian units up. Never a fall in officer workload that comes from calls nobody "
                            "answered.",
     "calls_unanswered": "Calls still waiting for a unit when the simulation ended (the simulated weeks, plus a "
@@ -79,11 +83,19 @@ TIPS = {
     "eligible_calls_with_no_civilian_on_duty": "Eligible calls that arrived when no civilian unit was on duty "
                                                "at all: the hours a roster leaves uncovered.",
     "share_of_calls_that_waited": "Calls that found no unit of their type free and had to wait.",
+    "calls_resolved_by_phone": "Calls the call-taking triage in the 911 centre (the scenario's [triage]) resolved "
+                               "by phone: no unit was sent.",
+    "no_civilian_on_duty": "NYC's B-HEARD reached only 65% of eligible calls, largely because no team was on duty "
+                           "when they came. Red: simulated eligible calls that arrived in an hour with no civilian "
+                           "unit of their type on duty; they went straight to an officer.",
     "outcomes": "Expected outcomes of the calls answered, from each responder type's outcome rates; they "
                 "drive the downstream costs.",
     "costs": "Staffing (people x relief factor x loaded cost, plus overhead and overtime) and downstream costs "
              "(arrests, jail bookings, ER transports at the scenario's unit costs), a year.",
     "utilisation": "Share of on-duty time this type spends on calls.",
+    "triage_cost": "Call-taker positions of the 911 triage pod ([triage]), staffed by Erlang C on the phone load to "
+                   "the scenario's answer target: people (positions x relief factor x hours / 56) x cost per "
+                   "position, a year.",
 }
 
 
@@ -132,6 +144,8 @@ def kpi_rows(saved: SavedRun) -> list[tuple[str, str, str, str] | str]:
     for t in types:
         rows.append((f"calls_by_responder_type.{t}", f"Answered by {_type_label(scenario, t)}",
                      "calls", "Calls this type of unit answered (a year)."))
+    rows.append(("calls_resolved_by_phone", "Resolved by phone (911 triage)", "calls",
+                 TIPS["calls_resolved_by_phone"]))
     rows.append(("calls_unanswered", "Left unanswered", "calls", TIPS["calls_unanswered"]))
     rows += [
         ("calls_eligible_for_civilians", "Eligible for a civilian unit", "calls", TIPS["calls_eligible_for_civilians"]),
@@ -161,7 +175,10 @@ def kpi_rows(saved: SavedRun) -> list[tuple[str, str, str, str] | str]:
              ("staffing_cost_total", "Staffing (incl. overtime)", "USD", TIPS["costs"]),
              ("downstream_cost_total", "Downstream (arrests, bookings, ER)", "USD", TIPS["costs"]),
              ("total_annual_cost", "Total", "USD", TIPS["costs"]),
-             ("cost_per_call", "Cost per call", "USD", "Total annual cost divided by the calls a year.")]
+             ("cost_per_call", "Cost per call", "USD", "Total annual cost divided by the calls a year."),
+             # Not yet inside planner.costs' total: shown apart, and said so, rather than silently left out.
+             ("triage_staffing_cost", "911 triage pod call-takers (in the staffing total)", "USD",
+              TIPS["triage_cost"])]
     present = set(kpis) | set(costs.kpis.index)
     return [r for r in rows if isinstance(r, str) or r[0] in present]
 
@@ -181,8 +198,15 @@ def interval_text(lo: float, hi: float, unit: str) -> str:
 
 
 def evaluation_of(saved: SavedRun) -> Evaluation:
-    """A saved run as the charts take it (no demand needed to draw them)."""
-    return Evaluation(saved.scenario(), saved.run, saved.costs, None, list(saved.notes))
+    """A saved run as the charts take it (no demand needed to draw them). Calls resolved by phone at 911 triage
+    are left out of the per-call records the charts read: no unit was sent, so they have no response time and
+    are not calls left unanswered."""
+    run = saved.run
+    rec = run.records
+    if rec is not None and not rec.empty and "type_sent" in rec and (rec["type_sent"] == RESOLVED_BY_PHONE).any():
+        run = copy.copy(run)
+        run.records = rec[rec["type_sent"] != RESOLVED_BY_PHONE]
+    return Evaluation(saved.scenario(), run, saved.costs, None, list(saved.notes))
 
 
 class SimulatePage(QWidget):
@@ -245,6 +269,8 @@ class SimulatePage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.few = note_label()
+        self.travel_note = note_label()
+        self.travel_note.setToolTip(TIPS["police_only"])
 
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -253,6 +279,7 @@ class SimulatePage(QWidget):
         lay.addWidget(self.progress)
         lay.addWidget(self.run_info)
         lay.addWidget(self.stale)
+        lay.addWidget(self.travel_note)
         lay.addWidget(self.kpis, 1)
         lay.addWidget(self.few)
 
@@ -260,6 +287,8 @@ class SimulatePage(QWidget):
         self.priority_chart = ChartCanvas()
         self.utilisation_chart = ChartCanvas()
         self.fallback_chart = ChartCanvas()
+        self.off_duty_chart = ChartCanvas()
+        self.off_duty_chart.setToolTip(TIPS["no_civilian_on_duty"])
         self.type_combo = QComboBox()
         self.type_combo.setToolTip("Which type of unit the heatmap shows")
         self.type_combo.currentIndexChanged.connect(self._draw_utilisation)
@@ -276,6 +305,7 @@ class SimulatePage(QWidget):
         self.charts.addTab(self.priority_chart, "By priority")
         self.charts.addTab(heat, "Time on calls by hour")
         self.charts.addTab(self.fallback_chart, "Fallback to officers")
+        self.charts.addTab(self.off_duty_chart, "No civilian on duty")
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -358,7 +388,9 @@ class SimulatePage(QWidget):
             self.overload.hide()
             self.kpis.setRowCount(0)
             self.few.clear()
-            for c in (self.response_chart, self.priority_chart, self.utilisation_chart, self.fallback_chart):
+            self.travel_note.hide()
+            for c in (self.response_chart, self.priority_chart, self.utilisation_chart, self.fallback_chart,
+                      self.off_duty_chart):
                 c.clear_chart()
             self.type_combo.clear()
             return
@@ -382,6 +414,16 @@ class SimulatePage(QWidget):
         self.response_chart.show_chart(rc.response_time_distribution, [ev])
         self.priority_chart.show_chart(rc.response_time_by_priority, [ev])
         self.fallback_chart.show_chart(rc.fallback_by_hour_chart, [ev])
+        off_duty = eligible_off_duty_by_hour(r)
+        if off_duty is None or off_duty["eligible"].sum() <= 0:
+            self.off_duty_chart.clear_chart()
+        else:
+            words = availability_words(off_duty)
+            self.off_duty_chart.show_chart(availability_chart, off_duty,
+                                           title=f"Simulated: {words}" if words else None)
+        note = travel_explanation(r, ev.scenario)
+        self.travel_note.setText(note or "")
+        self.travel_note.setVisible(bool(note))
         current = self.type_combo.currentData()
         self.type_combo.blockSignals(True)
         self.type_combo.clear()

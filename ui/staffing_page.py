@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from planner import charts
 from planner.errors import ScenarioError
 from planner.scenario import OUTCOMES
+from planner.triage import positions_words, triage_staffing
 from ui.project import categories, offered_load_by_hour, strip_where
 from ui.scenario_bar import template_menu
 from ui.widgets import (
@@ -178,7 +179,7 @@ class StaffingPage(QWidget):
         self.templates_button = QToolButton()
         self.templates_button.setText("Programme templates")
         self.templates_button.setToolTip("Add a scenario modelled on a programme this field grew from (CAHOOTS, "
-                                         "STAR, RIGHT Care, Bloomington, B-HEARD, a co-responder car): the "
+                                         "STAR, RIGHT Care, Columbus's 911 triage pod, Bloomington, B-HEARD, a co-responder car): the "
                                          "baseline with that team, sized to your city's calls. Hover over one "
                                          "for its figures, sources and assumptions.")
         self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -195,6 +196,8 @@ class StaffingPage(QWidget):
         for t in (self.responders, self.targets, self.hours, self.policy, self.outcomes):
             t.itemChanged.connect(self._item_changed)
         self.duty_chart = ChartCanvas(min_height=220)
+        self.triage_title = section_label("Call-taking triage in the 911 centre")
+        self.triage_note = note_label()
 
         glossary = QLabel("<br>".join(f"<b>{k.capitalize()}</b>: {v}" for k, v in GLOSSARY.items()
                                       if k in ("relief factor", "rule of 60", "answer within", "offered load")))
@@ -207,6 +210,8 @@ class StaffingPage(QWidget):
         lay.addWidget(self.responders)
         lay.addWidget(section_label("Service targets"))
         lay.addWidget(self.targets, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.triage_title)
+        lay.addWidget(self.triage_note)
         lay.addSpacing(8)
         lay.addWidget(glossary)
         lay.addStretch(1)
@@ -256,6 +261,7 @@ class StaffingPage(QWidget):
         lay.addWidget(self.tabs, 1)
         self.state.scenarioChanged.connect(self.refresh)
         self.state.dataChanged.connect(self._draw_duty_chart)
+        self.state.dataChanged.connect(self._fill_triage)
         self.refresh()
 
     def _proposal_banner(self) -> QFrame:
@@ -355,8 +361,34 @@ class StaffingPage(QWidget):
             self._fill_policy(self.policy, [c for c in cols if c[0][0] != "outcomes"])
             self._fill_policy(self.outcomes, [c for c in cols if c[0][0] == "outcomes"])
             self._draw_duty_chart()
+            self._fill_triage()
         finally:
             self._updating = False
+
+    def _fill_triage(self) -> None:
+        """What the scenario's [triage] table screens and resolves, and the call-takers Erlang C gives it."""
+        t = self.state.scenario.triage
+        self.triage_title.setVisible(t is not None)
+        self.triage_note.setVisible(t is not None)
+        if t is None:
+            return
+        cats = ", ".join(c.replace("_", " ") for c in t.categories)
+        text = (f"<b>{escape(t.label)}</b> screens every {escape(cats)} call by phone ({t.phone_minutes:g} minutes "
+                f"each) and resolves <b>{t.share_resolved:.0%}</b> of them with no unit sent. Call-taker positions "
+                f"are staffed by Erlang C so that {t.share_within:.0%} of calls are answered within "
+                f"{t.answer_seconds:g} seconds; each costs ${t.cost_per_position:,.0f} a year per person, relief "
+                f"factor {t.relief_factor:g}.")
+        data = self.state.data
+        if data is not None and len(data.profile.rates_per_hour) == 168:
+            plan = triage_staffing(t, data.profile.rates_per_hour * self.state.scenario.data.growth)
+            text += (f" On these calls: <b>{plan.screened_per_year:,.0f}</b> screened a year, "
+                     f"<b>{plan.resolved_per_year:,.0f}</b> resolved by phone; {positions_words(plan)} on duty, "
+                     f"{plan.headcount:.1f} people, "
+                     f"<b>${plan.annual_cost:,.0f} a year</b>.")
+        if t.source:
+            text += f"<br><span style='color:#555555'>Source: {escape(t.source)}</span>"
+        text += " Edit the <code>[triage]</code> table in the scenario file to change it."
+        self.triage_note.setText(text)
 
     def _fill_responders(self) -> None:
         s = self.state.scenario
