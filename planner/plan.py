@@ -389,6 +389,7 @@ def _simulate_frontier(out: PlanResult, demand: Demand, replications: int, horiz
         run = yield from simulate(plan, sim_demand, replications=replications, horizon_days=horizon_days)
         out.pareto_simulated[point.budget] = {k2: round(v, 1)
                                               for k2, v in simulated_hours_freed(run, plan, sim_demand).items()}
+        out.pareto_simulated[point.budget]["response_minutes"] = _response_split(run)
 
 
 def missed_bins(run, scenario: Scenario, bin_minutes: int, min_calls: int = 5) -> dict[str, np.ndarray]:
@@ -429,8 +430,9 @@ def _simulation_corrected(out: PlanResult, data: opt.MixInput, demand: Demand, p
     extra = {k.name: np.zeros(data.n_bins, dtype=int) for k in data.types}
     sim_demand = demand if demand.profile.bin_minutes == 60 else build_demand(out.scenario, demand.result)
     held = data.officer_units_fixed is not None and out.objective == "max-hours-freed"
-    for it in range(1, iterations + 1):
-        yield Progress(it - 1, iterations, f"simulation check {it}: simulating the plan")
+    # One simulation more than re-solves: the plan shown at the end is always one that was simulated.
+    for it in range(1, iterations + 2):
+        yield Progress(it - 1, iterations + 1, f"simulation check {it}: simulating the plan")
         run = yield from simulate(out.plan, sim_demand, replications=replications, horizon_days=horizon_days)
         missed = missed_bins(run, out.plan, out.bin_minutes)
         if held:
@@ -449,6 +451,8 @@ def _simulation_corrected(out: PlanResult, data: opt.MixInput, demand: Demand, p
         if not any(n_missed.values()):
             out.iterations[-1]["holds"] = True
             return
+        if it > iterations:
+            break          # out of re-solves: this plan, simulated above, still misses in places
         for t, m in missed.items():
             extra[t] = extra[t] + m.astype(int)
         mix = yield from run_solve(extra, f"simulation check {it}: re-solving with raised requirements")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from planner import costs as cost_model
 from planner import result_charts as rc
@@ -762,11 +763,293 @@ def _data_quality_section(pdf: _Pdf, c: Comparison) -> list[Any]:
     return out
 
 
+# ================================================================================================ council page
+# The figures a council asks about first, in order: (KPI, words, unit). Taken from the comparison's table, so the
+# page says exactly what the Compare page and the KPI table say.
+COUNCIL_FIGURES = [
+    ("officer_hours_freed", "Officer hours freed a year", "hours"),
+    ("officer_fte_freed", "... as full-time officers", "people"),
+    ("staffing_cost_total", "Staffing cost a year (incl. overtime)", "USD"),
+    ("downstream_cost_total", "Downstream cost a year (arrests, bookings, ER)", "USD"),
+    ("total_annual_cost", "Total annual cost", "USD"),
+    ("cost_per_officer_hour_freed", "Net cost per officer hour freed", "USD"),
+    ("response_minutes_p90_police_only_by_priority.1", "Police-only priority-1 calls: response, P90", "minutes"),
+    ("response_minutes_p90_police_only", "Police-only calls: response, P90", "minutes"),
+    ("response_minutes_p90_diverted", "Calls a civilian unit may take: response, P90", "minutes"),
+]
+
+
+def recommended_option(c: Comparison, name: str | None = None) -> str | None:
+    """The option the council page presents: `name` when it was compared, else the sound option that frees the
+    most officer hours (None when there is no option)."""
+    options = [s for s in c.scenarios if s != c.baseline]
+    if name in options:
+        return name
+    sound = [s for s in options if not c.overloaded(s)] or options
+    kpis = set(c.table["kpi"])
+    if not sound or "officer_hours_freed" not in kpis:
+        return sound[0] if sound else None
+    return max(sound, key=lambda s: _num(c.row(s, "officer_hours_freed")["mean"]) or -math.inf)
+
+
+def council_figures(c: Comparison, name: str) -> list[tuple[str, str, str, str]]:
+    """(kpi, words, the option's value, its change against the baseline) for the council page, formatted as the
+    Compare page formats them."""
+    kpis = set(c.table["kpi"])
+    out = []
+    for kpi, words, unit in COUNCIL_FIGURES:
+        if kpi not in kpis:
+            continue
+        try:
+            row, base = c.row(name, kpi), c.row(c.baseline, kpi)
+        except (KeyError, IndexError):
+            continue
+        if not _finite(row["mean"]):
+            continue
+        change = describe_delta(row) if _finite(base["mean"]) else "-"
+        out.append((kpi, words, format_value(row["mean"], unit), change))
+    return out
+
+
+def diverted_note(c: Comparison, name: str) -> str | None:
+    """One line when calls a civilian unit may take reach their unit later than police-only calls: why."""
+    kpis = set(c.table["kpi"])
+    if not {"response_minutes_p90_diverted", "response_minutes_p90_police_only"} <= kpis:
+        return None
+    try:
+        diverted = _num(c.row(name, "response_minutes_p90_diverted")["mean"])
+        police = _num(c.row(name, "response_minutes_p90_police_only")["mean"])
+    except (KeyError, IndexError):
+        return None
+    if diverted is None or police is None or diverted <= police:
+        return None
+    s = next(e.scenario for e in c.evaluations if e.name == name)
+    officer = s.responders.get(FALLBACK_TYPE)
+    civ = [r for t, r in s.responders.items() if t != FALLBACK_TYPE and _staffed(r)]
+    travel = ""
+    if officer is not None and civ:
+        far = max(civ, key=lambda r: r.travel_minutes)
+        if far.travel_minutes > officer.travel_minutes:
+            travel = (f"; civilian units are fewer and travel further ({far.travel_minutes:g} min on average "
+                      f"against {officer.travel_minutes:g} min for patrol)")
+    return (f"Calls a civilian unit may take reach a unit later than police-only calls (P90 "
+            f"{format_value(diverted, 'minutes')} against {format_value(police, 'minutes')}){travel}, and such a "
+            f"call may wait up to its fallback time for a civilian unit before an officer is sent.")
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One assumption at its low and high value: officer hours freed and civilian cost per officer hour freed."""
+
+    assumption: str
+    low_words: str
+    high_words: str
+    low: float            # cost per officer hour freed with the assumption low
+    high: float
+    hours_low: float
+    hours_high: float
+
+
+def sensitivity(scenario: Scenario, demand: Demand) -> tuple[float, float, list[Sensitivity]]:
+    """Re-predict the plan with each key assumption at its low and high value (the optimiser's queueing
+    prediction, `optimize.predict`, for officer hours freed: instant, where simulating 8 variants would take
+    minutes). Returns the base hours freed, the base civilian cost per hour freed and one Sensitivity per
+    assumption, the widest first."""
+    from dataclasses import replace
+
+    import optimize as opt
+    from planner.plan import mix_input
+
+    data = mix_input(scenario, demand, 60, hold_patrol=True)
+    on_duty = {t: scenario.responders[t].on_duty(60) for t in scenario.responders}
+    staffing = cost_model.staffing_table(scenario)
+    civilian = float(sum(staffing.loc[t, "staffing_cost"] for t in staffing.index if t != FALLBACK_TYPE))
+
+    def hours(d: Any) -> float:
+        return float(opt.predict(d, on_duty).hours_freed)
+
+    def per_hour(cost: float, h: float) -> float:
+        return cost / h if h > 0 else math.nan
+
+    base = hours(data)
+    officer = data.officer_index
+    out = []
+
+    def eligible(k: float) -> Any:
+        share = data.eligible_share.copy()
+        mask = np.ones(share.shape[1], dtype=bool)
+        mask[officer] = False
+        civ = np.clip(share[:, mask] * k, 0.0, 1.0)
+        total = civ.sum(axis=1, keepdims=True)
+        share[:, mask] = np.where(total > 1.0, civ / np.maximum(total, 1e-12), civ)   # a category's shares <= 1
+        return replace(data, eligible_share=share)
+
+    def scene(k: float) -> Any:
+        return replace(data, busy_minutes=data.busy_minutes * k)
+
+    variants = [("Share of calls eligible for a civilian unit", "-25%", "+25%", eligible(0.75), eligible(1.25)),
+                ("Time on scene (every call)", "-20%", "+20%", scene(0.8), scene(1.2))]
+    if data.fallback_wait_minutes is not None and np.any(data.fallback_wait_minutes > 0):
+        w = data.fallback_wait_minutes
+        variants.append(("Fallback wait before an officer is sent", "half", "1.5x",
+                         replace(data, fallback_wait_minutes=w * 0.5), replace(data, fallback_wait_minutes=w * 1.5)))
+    for name, lo_w, hi_w, lo, hi in variants:
+        h_lo, h_hi = hours(lo), hours(hi)
+        out.append(Sensitivity(name, lo_w, hi_w, per_hour(civilian, h_lo), per_hour(civilian, h_hi), h_lo, h_hi))
+    out.append(Sensitivity("Civilian staff cost a year", "-20%", "+20%", per_hour(civilian * 0.8, base),
+                           per_hour(civilian * 1.2, base), base, base))
+    centre = per_hour(civilian, base)
+    out.sort(key=lambda s: -abs((s.high if _finite(s.high) else centre) - (s.low if _finite(s.low) else centre)))
+    return base, centre, out
+
+
+def tornado_chart(data: tuple[float, Sequence[Sensitivity]], ax: Axes) -> None:
+    """Civilian cost per officer hour freed with each assumption at its low and high value (bars from the
+    plan's own figure, the widest on top)."""
+    centre, rows = data
+    rows = [r for r in rows if _finite(r.low) and _finite(r.high)]
+    if not rows or not _finite(centre):
+        ax.text(0.5, 0.5, "No officer hours freed: nothing to test", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    ys = np.arange(len(rows))[::-1]
+    for y, r in zip(ys, rows, strict=True):
+        for value, words, colour in ((r.low, r.low_words, rc.OKABE_ITO["blue"]),
+                                     (r.high, r.high_words, rc.OKABE_ITO["orange"])):
+            ax.barh(y, value - centre, left=centre, color=colour, height=0.6, gid="tornado")
+            ax.annotate(f"{words}: {format_value(value, 'USD')}", (value, y), xytext=(4 if value >= centre else -4, 0),
+                        textcoords="offset points", ha="left" if value >= centre else "right", va="center",
+                        fontsize=7)
+    ax.axvline(centre, color="black", linewidth=1)
+    ax.legend(handles=[rc.Patch(color=rc.OKABE_ITO["blue"], label="assumption at its low value"),
+                       rc.Patch(color=rc.OKABE_ITO["orange"], label="assumption at its high value")],
+              fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
+    ax.set_yticks(ys, labels=[rc.wrap(r.assumption, 26) for r in rows], fontsize=7.5)
+    lo = min(min(r.low, r.high) for r in rows)
+    hi = max(max(r.low, r.high) for r in rows)
+    span = max(hi - lo, abs(centre) * 0.1, 1.0)
+    ax.set_xlim(lo - 0.45 * span, hi + 0.45 * span)
+    ax.xaxis.set_major_formatter(FuncFormatter(rc._money))
+    ax.set_xlabel(f"civilian staff cost per officer hour freed (the plan: {format_value(centre, 'USD')})", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _council_page(pdf: _Pdf, c: Comparison, name: str, budget: float | None, title: str) -> list[Any]:
+    """Page one: the question, the recommended plan, what it frees and costs, response times, and what moves
+    the answer most."""
+    from reportlab.platypus import PageBreak, Spacer
+
+    e = next(e for e in c.evaluations if e.name == name)
+    s = e.scenario
+    if not budget:      # no budget chosen: the plan's own civilian staffing cost is what it buys
+        staffing = e.costs.staffing
+        budget = float(sum(staffing.loc[t, "staffing_cost"] for t in staffing.index if t != FALLBACK_TYPE))
+    money = format_value(budget, "USD") if budget else "the civilian budget"
+    others = [s for s in c.scenarios if s != c.baseline]
+    out: list[Any] = [pdf.p(f"<b>{escape(title)}</b>: {escape(', '.join(others))} compared with "
+                            f"{escape(c.baseline)}", pdf.small),
+                      pdf.t(f"What {money} a year buys", pdf.h1),
+                      pdf.p(f"<i>The question:</i> we have {escape(money)} a year for civilian response; what "
+                            "should we buy, on which shifts, and what do we get?", pdf.body),
+                      pdf.p(f"<b>The plan: {escape(name)}</b>. {escape(_plan_words(s))}", pdf.body)]
+    # Page one names every overloaded scenario of the comparison, whichever plan it presents.
+    if any(c.overloaded(x) for x in c.scenarios):
+        out += _overload_box(pdf, c)
+    figures = council_figures(c, name)
+    rows = [pdf.heads(["", "This plan", f"Change against {c.baseline}"], right_from=1)]
+    for _kpi, words, value, change in figures:
+        rows.append([pdf.t(words, pdf.cell), pdf.t(value, pdf.cell_head_r), pdf.t(change, pdf.cell)])
+    out.append(pdf.table(rows, [pdf.width * 0.42, pdf.width * 0.16, pdf.width * 0.42], align_right_from=1))
+    note = diverted_note(c, name)
+    if note:
+        out.append(pdf.p(escape(note), pdf.small))
+    out.append(pdf.p(f"Annual means of {e.run.replications} simulated replications; changes with their 95% "
+                     "interval, or <i>no clear difference (inside the noise)</i>.", pdf.small))
+    if e.demand is not None:
+        try:
+            base, centre, rows_s = sensitivity(s, e.demand)
+        except Exception:           # noqa: BLE001 - the page stands without the test; never lose the report
+            rows_s = []
+        if rows_s:
+            top = rows_s[:3]
+            out += [Spacer(1, 4), pdf.t("What moves the answer most", pdf.h2),
+                    pdf.p("The plan re-predicted with each key assumption at a low and a high value (the optimiser's "
+                          "queueing model, not a new simulation): "
+                          + "; ".join(f"{escape(r.assumption.lower())} ({r.low_words}/{r.high_words}): "
+                                      + (f"{format_value(r.hours_low, 'hours')} to {format_value(r.hours_high, 'hours')}"
+                                         " officer hours freed, " if abs(r.hours_high - r.hours_low) > 0.5 else "")
+                                      + f"{format_value(r.low, 'USD')} to {format_value(r.high, 'USD')} per hour"
+                                      for r in top)
+                          + f" (the plan: {format_value(base, 'hours')} hours at {format_value(centre, 'USD')} of "
+                            "civilian staff cost per hour).", pdf.small)]
+            chart = Chart("sensitivity", "", (7.0, 2.5), lambda ax: tornado_chart((centre, rows_s), ax))
+            out.append(pdf.image(render_png(chart, dpi=170), chart.size))
+    out.append(PageBreak())
+    return out
+
+
+def week_duties_for(e: Evaluation) -> list[rc.WeekDuty]:
+    """A scenario's staffed types through the week; patrol against the units its simulated load needs to stay
+    under the rule of 60 (civilian units take what they can and have no need of their own)."""
+    out = []
+    for t, r in e.scenario.responders.items():
+        if not _staffed(r):
+            continue
+        on = r.on_duty(60)
+        need = None
+        busy = getattr(e.run, "busy_hours_by_bin", None)
+        # Only patrol has a need of its own: civilian units are overflow capacity with no target (DESIGN).
+        if t == FALLBACK_TYPE and busy is not None and t in busy and len(busy[t]) == 168:
+            ceiling = _ceiling(e.scenario, t)
+            need = np.ceil(np.asarray(busy[t], dtype=float) / max(ceiling, 1e-9) - 1e-9)
+            label = f"units to keep time on calls under {ceiling:.0%} (simulated load)"
+        out.append(rc.WeekDuty(t, _units_noun(_type_label(e.scenario, t)), on, need,
+                               label if need is not None else rc.WeekDuty.need_label))
+    return out
+
+
+def _week_section(pdf: _Pdf, e: Evaluation) -> list[Any]:
+    """The recommended plan's week: units on duty by day and hour for each type, hours short of the need marked."""
+    from reportlab.platypus import KeepTogether
+
+    out: list[Any] = [pdf.t(f"The week of {e.name}", pdf.h2)]
+    for data in week_duties_for(e):
+        chart = Chart(f"week_{data.responder}", "", (7.0, 2.5), lambda ax, d=data: rc.week_duty_chart(d, ax))
+        out.append(KeepTogether([pdf.image(render_png(chart, dpi=170), chart.size)]))
+    return out
+
+
+def _plan_words(s: Scenario) -> str:
+    """'Social worker units: Day watch 08:00, 10 h Mon-Fri, 2 units; ...' from the scenario's shifts."""
+    from planner.roster_view import watch_name
+
+    parts = []
+    for t, r in s.responders.items():
+        if t == FALLBACK_TYPE or not _staffed(r):
+            continue
+        label = rc.short_label(r.label)
+        if r.shifts:
+            groups: dict[tuple[int, float], int] = {}
+            days: dict[tuple[int, float], set[str]] = {}
+            for b in r.shifts:
+                groups[b.start_minute, b.hours] = groups.get((b.start_minute, b.hours), 0) + b.units
+                days.setdefault((b.start_minute, b.hours), set()).add(days_label(b.days))
+            shifts = [f"{watch_name(m)} {m // 60:02d}:{m % 60:02d}, {h:g} h ({', '.join(sorted(days[m, h]))}), "
+                      f"{n} unit{'s' if n != 1 else ''}" for (m, h), n in sorted(groups.items())]
+            parts.append(f"{label}: " + "; ".join(shifts))
+        else:
+            parts.append(f"{label}: up to {int(r.on_duty(60).max())} units on duty")
+    return (". ".join(parts) + ".") if parts else "No civilian units."
+
+
 def write_pdf(comparison: Comparison, path: str | Path, *, title: str | None = None,
               frontier: Sequence[Any] | None = None, progress: ProgressCallback = None,
-              date: dt.date | None = None) -> None:
-    """The report a consultant presents: title page, executive summary, charts, KPI table, rosters,
-    assumptions and their sources, data quality. Written atomically."""
+              date: dt.date | None = None, recommended: str | None = None, budget: float | None = None) -> None:
+    """The report a consultant presents: the council page (the question, the recommended plan, `recommended` or
+    the option freeing the most officer hours, with what it frees and costs, response times and what moves the
+    answer most), title page, executive summary, charts, KPI table, rosters, assumptions and their sources, data
+    quality. Written atomically."""
     from reportlab.lib.pagesizes import letter
     from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer
 
@@ -776,6 +1059,11 @@ def write_pdf(comparison: Comparison, path: str | Path, *, title: str | None = N
     pdf = _Pdf()
     options = [s for s in c.scenarios if s != c.baseline]
     story: list[Any] = []
+
+    plan = recommended_option(c, recommended)
+    if plan is not None:
+        _say(progress, "writing the council page")
+        story += _council_page(pdf, c, plan, budget, title)
 
     _say(progress, "writing the title page")
     story += [Spacer(1, 1.4 * pdf.inch), pdf.t(title, pdf.title),
@@ -841,6 +1129,9 @@ def write_pdf(comparison: Comparison, path: str | Path, *, title: str | None = N
     story += [PageBreak(), pdf.t("Staffing and roster", pdf.h1),
               pdf.p("Headcount = people per unit x relief factor x unit-hours on duty a week / 56 (see Assumptions).",
                     pdf.small)]
+    if plan is not None:
+        _say(progress, "drawing the week's roster")
+        story += _week_section(pdf, next(e for e in c.evaluations if e.name == plan))
     story += _roster_section(pdf, c)
 
     _say(progress, "writing the assumptions")
@@ -1046,14 +1337,19 @@ def _xlsx_costs(wb, c: Comparison) -> None:
 
 def _xlsx_roster(wb, c: Comparison) -> None:
     sh = _Sheet(wb.create_sheet("Roster"))
-    sh.header(["Scenario", "Responder type", "Label", "Shift start", "Hours", "Days", "Units", "Unit-hours a week"])
+    from planner.roster_view import watch_name
+
+    # Shifts grouped as a department reads them: by watch (start time), earliest first.
+    sh.header(["Scenario", "Responder type", "Label", "Shift start", "Hours", "Days", "Units", "Unit-hours a week",
+               "Watch"])
     for e in c.evaluations:
         for t, r in e.scenario.responders.items():
             if r.shifts:
-                for b in r.shifts:
+                for b in sorted(r.shifts, key=lambda b: (b.start_minute, b.hours)):
                     h, m = divmod(b.start_minute, 60)
                     sh.line([e.name, t, r.label, f"{h:02d}:{m:02d}", b.hours, days_label(b.days), b.units,
-                             b.units * b.hours * sum(b.days)], [None] * 4 + ["0.0", None, "0", "#,##0"])
+                             b.units * b.hours * sum(b.days), watch_name(b.start_minute)],
+                            [None] * 4 + ["0.0", None, "0", "#,##0", None])
             elif float(r.on_duty(60).sum()) == 0:
                 sh.line([e.name, t, r.label, "not staffed", None, None, 0, 0.0], [None] * 6 + ["0", "#,##0"])
             else:

@@ -597,3 +597,62 @@ def on_duty_vs_requirement(result: MixResult, responder: str, ax: Axes, *, label
     if not short.any():
         handles.append(Patch(facecolor="none", edgecolor="none", label="no hour short of the need"))
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+# ------------------------------------------------------------------------------------ week roster
+@dataclass(frozen=True)
+class WeekDuty:
+    """One responder type's units on duty through the week (168 hours, Monday 00:00 first) and, where known,
+    the units it needs (`need`, in the words of `need_label`)."""
+
+    responder: str
+    label: str
+    on_duty: Sequence[float] | np.ndarray
+    need: Sequence[float] | np.ndarray | None = None
+    need_label: str = "units the targets need"
+
+
+def week_duty_chart(data: WeekDuty, ax: Axes) -> None:
+    """Units on duty by day (rows) and hour (columns), the number in every cell; hours with fewer units on duty
+    than the need are outlined in red and hatched, so a reader sees the week's roster and its gaps at once."""
+    on = week_grid(data.on_duty)
+    who = data.label[:1].upper() + data.label[1:]
+    if not on.any():
+        _nothing_to_draw(ax, f"{who}: units on duty", "nobody on duty in this plan")
+        return
+    import matplotlib
+
+    colour = type_colours([data.responder])[data.responder]
+    cmap = matplotlib.colors.LinearSegmentedColormap.from_list("duty", ["#FFFFFF", colour])
+    vmax = max(float(on.max()), 1.0)
+    ax.imshow(on, aspect="auto", cmap=cmap, vmin=0.0, vmax=vmax * 1.25, interpolation="nearest")
+    for d in range(7):
+        for h in range(24):
+            v = on[d, h]
+            ax.text(h, d, f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}", ha="center", va="center",
+                    fontsize=6.5, color="#222222" if v < vmax * 0.8 else "white", gid="units")
+    short_hours = 0
+    if data.need is not None:
+        need = week_grid(data.need)
+        short = np.argwhere(on < need - 1e-9)
+        short_hours = len(short)
+        for d, h in short:
+            ax.add_patch(Rectangle((h - 0.45, d - 0.42), 0.9, 0.84, fill=False, hatch="//", edgecolor="#B00020",
+                                   linewidth=1.3, gid="short"))
+    hours = np.arange(0, 24, 3)
+    ax.set_xticks(hours, labels=[f"{h:02d}:00" for h in hours], fontsize=7)
+    ax.set_yticks(np.arange(7), labels=DAY_NAMES, fontsize=7)
+    ax.set_xticks(np.arange(-0.5, 24, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, 7, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.6)
+    ax.tick_params(which="both", length=0)
+    ax.set_xlabel("hour of day (each cell one hour; the number is units on duty)", fontsize=7.5)
+    if data.need is None:
+        key = f"at most {on.max():.0f} units on duty at once"
+    elif short_hours:
+        key = f"red, hatched: fewer on duty than the {data.need_label} ({short_hours} of 168 hours)"
+    else:
+        key = f"every hour has at least the {data.need_label}"
+    ax.set_title(f"{who}: units on duty through the week\n{key}", fontsize=8.5)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)

@@ -364,3 +364,65 @@ def test_every_chart_is_written_as_a_png(comparison, tmp_path):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(messages) == len(paths)
     assert sorted(Path(tmp_path / "charts").iterdir()) == sorted(paths)
+
+
+# ============================================================================================== council page
+def test_the_pdf_opens_with_the_council_page_in_the_kpi_tables_numbers(comparison, pdf_text):
+    first = pdf_text[0]
+    plan = report.recommended_option(comparison)
+    assert plan in comparison.scenarios[1:]
+    freed = {s: comparison.row(s, "officer_hours_freed")["mean"] for s in comparison.scenarios[1:]}
+    assert freed[plan] == max(freed.values())          # no plan named: the option freeing the most hours
+    assert "a year buys" in first and "The question:" in first and f"The plan: {plan}" in first
+    for kpi, unit in (("officer_hours_freed", "hours"), ("total_annual_cost", "USD"),
+                      ("response_minutes_p90_police_only_by_priority.1", "minutes"),
+                      ("response_minutes_p90_diverted", "minutes")):
+        row = comparison.row(plan, kpi)
+        assert format_value(row["mean"], unit) in first, kpi
+        assert _flat(describe_delta(row)) in first, kpi
+    assert "What moves the answer most" in first
+
+
+def test_council_page_names_the_chosen_plan_and_budget(comparison, tmp_path):
+    chosen = comparison.scenarios[2]
+    path = tmp_path / "council.pdf"
+    report.write_pdf(comparison, path, recommended=chosen, budget=500_000)
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        first = _flat(doc[0].get_textpage().get_text_range())
+    finally:
+        doc.close()
+    assert "What $500,000 a year buys" in first and f"The plan: {chosen}" in first
+
+
+def test_sensitivity_moves_hours_freed_the_way_each_assumption_should(comparison):
+    e = comparison.evaluations[1]
+    base, per_hour, rows = report.sensitivity(e.scenario, e.demand)
+    assert base > 0 and per_hour > 0
+    by = {r.assumption: r for r in rows}
+    eligible = by["Share of calls eligible for a civilian unit"]
+    assert eligible.hours_low < base < eligible.hours_high        # more eligible calls: more hours freed
+    cost = by["Civilian staff cost a year"]
+    assert cost.hours_low == cost.hours_high == base and cost.low < per_hour < cost.high
+    widths = [abs(r.high - r.low) for r in rows]
+    assert widths == sorted(widths, reverse=True)                  # the widest first, as the tornado draws them
+
+
+def test_a_diverted_call_that_takes_longer_is_explained_in_one_line(comparison):
+    for s in comparison.scenarios[1:]:
+        diverted = comparison.row(s, "response_minutes_p90_diverted")["mean"]
+        police = comparison.row(s, "response_minutes_p90_police_only")["mean"]
+        note = report.diverted_note(comparison, s)
+        if diverted > police:
+            assert note is not None and "travel further" in note and format_value(diverted, "minutes") in note
+        else:
+            assert note is None
+
+
+def test_xlsx_roster_names_each_shift_by_its_watch(comparison, xlsx):
+    a = comparison.evaluations[1]
+    roster = [r for r in _sheet_rows(xlsx["Roster"]) if r["Scenario"].value == a.name
+              and r["Responder type"].value == "social_worker"
+              and re.fullmatch(r"\d\d:\d\d", str(r["Shift start"].value))]
+    assert [(r["Shift start"].value, r["Watch"].value) for r in roster] == [("08:00", "Day watch"),
+                                                                             ("14:00", "Evening watch")]

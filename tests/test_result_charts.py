@@ -217,3 +217,23 @@ def test_scenario_colours_are_colour_blind_safe_and_stable():
     assert colours["base"] == rc.BASELINE_COLOUR
     assert [colours["a"], colours["b"]] == rc.OPTION_COLOURS[:2]
     assert all(c in rc.OKABE_ITO.values() for c in rc.OPTION_COLOURS)
+
+
+def test_week_duty_chart_prints_every_hour_and_marks_the_hours_short_of_the_need():
+    on = np.tile(np.r_[np.full(7, 2.0), np.full(10, 4.0), np.full(7, 3.0)], 7)
+    need = on.copy()
+    need[[30, 31, 100]] += 1           # Tuesday 06:00 and 07:00, Friday 04:00
+    _, ax = _axes((7.0, 2.6))
+    rc.week_duty_chart(rc.WeekDuty("officer", "patrol officer units", on, need), ax)
+    numbers = [t.get_text() for t in ax.texts if t.get_gid() == "units"]
+    assert len(numbers) == 168 and numbers[:8] == ["2"] * 7 + ["4"]
+    short = sorted((round(p.get_y() + 0.42), round(p.get_x() + 0.45)) for p in ax.patches if p.get_gid() == "short")
+    assert short == [(1, 6), (1, 7), (4, 4)]
+    assert "3 of 168 hours" in ax.get_title()
+    # No need given: the roster alone, nothing marked short; nobody on duty: said in words.
+    _, ax = _axes((7.0, 2.6))
+    rc.week_duty_chart(rc.WeekDuty("social_worker", "social worker units", on), ax)
+    assert not [p for p in ax.patches if p.get_gid() == "short"] and "at most 4 units" in ax.get_title()
+    _, ax = _axes((7.0, 2.6))
+    rc.week_duty_chart(rc.WeekDuty("social_worker", "social worker units", np.zeros(168)), ax)
+    assert "nobody on duty" in " ".join(t.get_text() for t in ax.texts)

@@ -279,7 +279,7 @@ def test_triage_pod_on_staffing_and_simulate_pages(qtbot, loaded, dialogs):
     qtbot.waitUntil(lambda: not loaded.busy, timeout=10_000)
     assert dialogs == []
     labels = [page.kpis.item(r, 0).text() for r in range(page.kpis.rowCount()) if page.kpis.item(r, 0)]
-    assert "Resolved by phone (911 triage)" in labels and "911 triage pod call-takers (on top of the total)" in labels
+    assert "Resolved by phone (911 triage)" in labels and "911 triage pod call-takers (in the staffing total)" in labels
     tabs = [page.charts.tabText(i) for i in range(page.charts.count())]
     assert tabs[-1] == "No civilian on duty"
     # Calls resolved by phone are not calls left unanswered on the response-time chart.

@@ -139,7 +139,7 @@ def test_make_baseline_moves_a_scenario_to_the_top(window):
 def test_templates_are_one_click_away_with_summary_sources_and_assumptions(loaded):
     menu = loaded.staffing_page.templates_menu
     templates = list_templates()
-    assert len(menu.actions()) == len(templates) == 6
+    assert len(menu.actions()) == len(templates) == 7      # six field teams and the Columbus triage pod
     assert menu.toolTipsVisible()
     for action, t in zip(menu.actions(), templates, strict=True):
         assert action.text() == t.name

@@ -26,6 +26,7 @@ SAMPLE = ROOT / "sample_scenarios" / "midsize_city"
 BASELINE = "Baseline: officers only"
 STAR = "Clinician and paramedic team (STAR model)"
 PLAN = f"{BASELINE} (optimised)"
+OPTION_A, OPTION_B = "Option A: social workers", "Option B: co-responder units"
 
 
 @pytest.fixture(autouse=True)
@@ -101,33 +102,51 @@ def test_a_user_plans_from_import_to_report_and_finds_it_all_again(qtbot, dialog
     star.trigger()
     assert state.current_name == STAR and "Denver" in window.staffing_page.source_label.text()
 
-    # 4. Optimise the baseline (short time limit, three Pareto points), and keep the plan as a scenario.
+    # 4. "We have $500k a year: what does it buy?" Optimise the baseline for the most officer hours freed, with
+    # a frontier of five budgets up to $1M, each plan checked by a short simulation (short time limit).
     window.scenario_bar.combo.setCurrentIndex(0)
     assert state.current_name == BASELINE
     window.show_page("optimise")
     optimise = window.optimise_page
-    optimise.time_limit.setValue(8)
-    optimise.pareto.setValue(3)
+    optimise.objective.setCurrentIndex(optimise.objective.findData("max-hours-freed"))
+    optimise.budget.setValue(1_000_000)
+    optimise.time_limit.setValue(6)
+    optimise.pareto.setValue(5)
+    assert optimise.simulate_check.isChecked()
     click(qtbot, optimise.run_button)
     qtbot.waitUntil(lambda: optimise.result is not None and not window.busy, timeout=120_000)
-    assert optimise.result.status in ("optimal", "feasible")
-    assert optimise.status.isVisible() and optimise.explanation.text() == optimise.result.result.explanation
-    assert len(optimise.result.pareto) == 3 and optimise.points_table.rowCount() == 3
-    # The trade-off chart: click a point to see its mix, and keep it as a scenario.
-    optimise.tabs.setCurrentIndex(2)
+    plan = optimise.result
+    assert plan.status in ("optimal", "feasible")
+    assert optimise.status.isVisible() and optimise.explanation.text() == plan.result.explanation
+    assert len(plan.pareto) >= 5 and optimise.points_table.rowCount() == len(plan.pareto)
+    # Every point with a plan was simulated: its hours freed with a 95% interval, in the table and on the chart.
+    assert len(optimise.points) >= 5 and all(p.budget in plan.pareto_simulated for p in optimise.points)
+    simulated = table_text(optimise.points_table)
+    assert all(row[4] != "-" for row in simulated if row[2] != "-")
+    # The frontier leads the page: click the point nearest $500k to see its plan.
+    assert optimise.tabs.currentIndex() == 0
     canvas = optimise.pareto_chart
     qtbot.waitUntil(canvas.isVisible)
     canvas.draw()
-    point = optimise.points[-1]
-    x, y = canvas.figure.axes[0].transData.transform((point.annual_cost, point.officer_hours_freed))
+    ax = canvas.figure.axes[0]
+    assert any(line.get_gid() == "simulated" for line in ax.lines)
+    point = min(optimise.points, key=lambda p: abs(p.budget - 500_000))
+    x, y = ax.transData.transform((point.annual_cost, point.officer_hours_freed))
     ratio = canvas.device_pixel_ratio or 1
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(x / ratio), int(canvas.height() - y / ratio)))
     assert optimise.selected is point
     assert f"${point.budget:,.0f}" in optimise.point_label.text() and "officer hours freed" in optimise.point_label.text()
     assert any(line.get_gid() == "selected" for line in canvas.figure.axes[0].lines)
+    # The roster as a person reads it: a week chart per type on duty, the shifts grouped into watches.
+    assert set(optimise.week_charts) >= {"officer"}
+    assert any("watch" in row[1] for row in table_text(optimise.roster))
+    # One click keeps it as a scenario and opens Compare against the baseline.
     click(qtbot, optimise.save_point_button)
     budget_scenario = state.current_name
     assert budget_scenario == f"{BASELINE}: civilian budget ${point.budget:,.0f}"
+    assert window.current_page() == "compare"
+    assert window.compare_page.chosen() == [BASELINE, budget_scenario]
+    window.show_page("optimise")
     click(qtbot, optimise.use_plan_button)
     assert state.current_name == PLAN
 
@@ -143,19 +162,29 @@ def test_a_user_plans_from_import_to_report_and_finds_it_all_again(qtbot, dialog
     assert state.run_status(STAR) == RUN_CURRENT
     assert simulate.kpis.rowCount() > 20
 
-    # 6. Compare the template and the plan with the baseline; what has no run is simulated first.
+    # 6. Compare the saved budget's plan, the sample's options and the template with the baseline; what has no
+    # run is simulated first.
     window.show_page("compare")
     compare = window.compare_page
-    compare.set_chosen([BASELINE, STAR, PLAN], BASELINE)
-    assert compare.run_button.text() == "Simulate 2 and compare"
+    chosen = [BASELINE, OPTION_A, OPTION_B, STAR, budget_scenario]
+    compare.set_chosen(chosen, BASELINE)
+    assert compare.run_button.text() == "Simulate 4 and compare"
     click(qtbot, compare.run_button)
-    qtbot.waitUntil(lambda: compare.comparison is not None and not window.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: compare.comparison is not None and not window.busy, timeout=90_000)
     c = compare.comparison
-    assert c.scenarios == [BASELINE, STAR, PLAN]
+    assert c.scenarios == chosen
     rows = {r[0]: r for r in table_text(compare.table)}
-    freed = rows["Officer hours freed a year"][2].split("\n", 1)[1].replace("\n", " ")
+    freed = rows["Officer hours freed a year"][4].split("\n", 1)[1].replace("\n", " ")
     assert freed == describe_delta(c.row(STAR, "officer_hours_freed"))
-    assert len(c.summary()) == 2 and c.summary()[0] in compare.summary.text()
+    assert len(c.summary()) == 4 and c.summary()[0] in compare.summary.text()
+    # Response times as a council asks: police-only calls (priority 1 first) and diverted calls apart.
+    assert compare.response.isVisible() and "police-only priority 1" in compare.response.text()
+    assert "diverted" in compare.response.text()
+    # The saved plan's figures as the Compare page shows them (the first line of its cells).
+    column = 1 + chosen.index(budget_scenario)
+    shown = {label: rows[label][column].split("\n", 1)[0] for label in (
+        "Officer hours freed a year", "Total annual cost", "Police-only priority 1: response, P90",
+        "Civilian-route calls: response, P90")}
 
     # 7. Report: the PDF and the workbook, where the user says.
     window.show_page("report")
@@ -170,15 +199,21 @@ def test_a_user_plans_from_import_to_report_and_finds_it_all_again(qtbot, dialog
     qtbot.waitUntil(lambda: not window.busy and xlsx.exists(), timeout=60_000)
     document = pypdfium2.PdfDocument(str(pdf))
     assert len(document) >= 5
+    first = " ".join(document[0].get_textpage().get_text_range().split())
     document.close()
+    # The council page opens the PDF: the question at the budget chosen, the plan saved, and its hours freed,
+    # cost and response times exactly as the Compare page shows them.
+    assert f"What ${point.budget:,.0f} a year buys" in first and budget_scenario in first
+    for label, value in shown.items():
+        assert value in first, (label, value)
     assert xlsx.stat().st_size > 5000
 
     # 8. Save the project; what was there is what the file must give back.
     names = state.scenario_names
     tomls = {n: state.scenario_toml(n) for n in names}
     runs = {n: (r.run.replications, r.run.seed, r.run.kpi("officer_hours_on_calls")) for n, r in state.runs.items()}
-    assert set(runs) == {BASELINE, STAR, PLAN}
-    assert names == [BASELINE, "Option A: social workers", "Option B: co-responder units", STAR, budget_scenario, PLAN]
+    assert set(runs) == {BASELINE, OPTION_A, OPTION_B, STAR, budget_scenario}
+    assert names == [BASELINE, OPTION_A, OPTION_B, STAR, budget_scenario, PLAN]
     target = tmp_path / "city.coplan"
     answer_file_dialogs(monkeypatch, target)
     window.save_action.trigger()
@@ -200,7 +235,7 @@ def test_a_user_plans_from_import_to_report_and_finds_it_all_again(qtbot, dialog
     assert {n: (r.run.replications, r.run.seed, r.run.kpi("officer_hours_on_calls"))
             for n, r in state.runs.items()} == runs
     assert all(state.run_status(n) == RUN_CURRENT for n in runs)
-    compare.set_chosen([BASELINE, STAR, PLAN], BASELINE)
+    compare.set_chosen(chosen, BASELINE)
     assert compare.run_button.text() == "Compare"      # nothing to simulate again
     assert dialogs == []
     took = time.perf_counter() - started

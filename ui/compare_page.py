@@ -34,6 +34,7 @@ from planner import result_charts as rc
 from planner.compare import Comparison, compare, describe_delta, format_value
 from planner.jobs import Progress
 from planner.project import Project, SavedRun
+from planner.report import diverted_note
 from planner.result_charts import wrap
 from ui.project import RUN_CURRENT, RUN_WORDS
 from ui.widgets import (
@@ -130,6 +131,12 @@ class ComparePage(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.stale = note_label(style=WARN_STYLE)
         self.stale.hide()
+        self.response_title = section_label("Response times: police-only and diverted calls apart")
+        self.response = note_label()
+        self.response.setTextFormat(Qt.TextFormat.RichText)
+        self.response.setToolTip("90th-percentile response time (queue wait + travel): 9 in 10 calls have a unit "
+                                 "on scene within it. Police-only calls are those no civilian unit may take; "
+                                 "diverted calls are those triaged eligible for a civilian unit.")
         self.table = read_only_table(["Figure"])
         self.table.setWordWrap(True)
         self.table_note = note_label(
@@ -158,6 +165,8 @@ class ComparePage(QWidget):
         lay.addWidget(self.summary_title)
         lay.addWidget(self.summary)
         lay.addWidget(self.stale)
+        lay.addWidget(self.response_title)
+        lay.addWidget(self.response)
         lay.addWidget(self.tabs, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -315,6 +324,8 @@ class ComparePage(QWidget):
                                  "summary, the table of figures with their changes and the charts appear here.")
             self.table.setRowCount(0)
             self.table.setColumnCount(1)
+            self.response_title.hide()
+            self.response.hide()
             for c in charts:
                 c.clear_chart()
             self._update_stale()
@@ -323,6 +334,10 @@ class ComparePage(QWidget):
         self.summary.setText("<br>".join(f"• {escape(s, quote=False)}" for s in sentences) or
                              "Only the baseline is in this comparison.")
         self._fill_table(comparison)
+        lines = response_lines(comparison)
+        self.response.setText("<br>".join(lines))
+        self.response_title.setVisible(bool(lines))
+        self.response.setVisible(bool(lines))
         ordered = sorted(comparison.evaluations, key=lambda e: e.name != comparison.baseline)
         self.pareto_chart.show_chart(lambda c, ax: rc.pareto_chart(None, c, ax), comparison)
         self.calls_chart.show_chart(rc.calls_by_type_chart, comparison)
@@ -371,6 +386,40 @@ class ComparePage(QWidget):
         t.resizeColumnsToContents()
         t.setColumnWidth(0, 230)     # long labels wrap: the rows are three lines high anyway
         t.resizeRowsToContents()
+
+
+RESPONSE_FIGURES = [("response_minutes_p90_police_only_by_priority.1", "police-only priority 1"),
+                    ("response_minutes_p90_police_only", "all police-only"),
+                    ("response_minutes_p90_diverted", "diverted (a civilian unit may take them)")]
+
+
+def response_lines(c: Comparison) -> list[str]:
+    """Per scenario, P90 response of police-only calls (priority 1 first) and of diverted calls, as the table
+    shows them, and why diverted calls take longer where they do."""
+    kpis = set(c.table["kpi"])
+    lines = []
+    explained = False
+    for s in c.scenarios:
+        parts = []
+        for kpi, words in RESPONSE_FIGURES:
+            if kpi not in kpis:
+                continue
+            try:
+                row = c.row(s, kpi)
+            except IndexError:         # a figure this scenario does not have
+                continue
+            if pd.isna(row["mean"]):
+                continue
+            change = "" if s == c.baseline else f" ({describe_delta(row)})"
+            parts.append(f"{words} <b>{format_value(row['mean'], 'minutes')}</b>{escape(change, quote=False)}")
+        if parts:
+            role = " (baseline)" if s == c.baseline else ""
+            lines.append(f"<b>{escape(s, quote=False)}</b>{role}, P90: " + "; ".join(parts))
+            note = diverted_note(c, s)
+            if note and not explained:      # the reason is the same for every option: said once
+                lines.append(f"<i>{escape(note, quote=False)}</i>")
+                explained = True
+    return lines
 
 
 def overload_banner_text(c: Comparison) -> str:

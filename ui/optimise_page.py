@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -32,13 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from planner import result_charts as rc
-from planner.compare import format_value, plain_label
+from planner.compare import Evaluation, compare, format_value, plain_label
 from planner.demand import build_demand
 from planner.errors import PlannerError
 from planner.importer import ImportResult
 from planner.jobs import Progress
 from planner.plan import PlanResult, optimise
-from planner.result_charts import ScenarioPoint, on_duty_vs_requirement
+from planner.result_charts import ScenarioPoint, WeekDuty, on_duty_vs_requirement, week_duty_chart
 from planner.roster_view import watches
 from planner.scenario import Scenario, days_label
 from ui.errors import show_error
@@ -75,7 +77,21 @@ PATROL = [
     ("re-rostered for what civilians leave", "re-roster"),
 ]
 PICK_PIXELS = 14           # how near a click must be to a Pareto point to choose it
-POST_HOURS = 56.0          # an 8-hour post every day of the week: what a loaded annual cost pays for
+# The simulation check of every frontier point: short and few, so the frontier stays quick to draw.
+CHECK = {"check_replications": 3, "check_horizon_days": 7.0, "check_iterations": 1}
+POST_HOURS = 56.0
+FRONTIER_TAB, ROSTER_TAB, DUTY_TAB = 0, 1, 2
+POINT_COLUMNS = ["Civilian\nbudget", "Outcome", "Total cost\na year", "Officer hours\nfreed (predicted)",
+                 "Simulated\n(95% interval)", "Civilian\nstaff cost", "Police-only P1\nresponse P90",
+                 "Diverted calls\nresponse P90"]
+POINT_TIPS = {3: "The queueing model's prediction for the plan the optimiser found at this budget",
+              4: "The plan simulated (a short check: 3 replications of 7 days), officer hours freed a year with "
+                 "its 95% interval",
+              6: "Simulated 90th-percentile response time (minutes) of priority-1 calls only officers can take",
+              7: "Simulated 90th-percentile response time (minutes) of calls a civilian unit may take"}
+# A simulated frontier point's response times (planner.plan's pareto_simulated[budget]["response_minutes"],
+# labelled as planner.plan.RESPONSE_SPLIT labels them), for the columns above.
+RESPONSE_KEYS = {6: "police-only calls, priority 1, P90", 7: "diverted calls (civilian route), P90"}          # an 8-hour post every day of the week: what a loaded annual cost pays for
 
 
 def optimise_job(scenario: Scenario, calls: ImportResult, **options: Any) -> Generator[Progress, None, PlanResult]:
@@ -146,6 +162,8 @@ class OptimisePage(QWidget):
         self.result: PlanResult | None = None
         self.points: list[ParetoPoint] = []      # Pareto points with a plan, cheapest first
         self.selected: ParetoPoint | None = None
+        self.saved_name: str | None = None        # the last frontier point kept as a scenario (the report's plan)
+        self.saved_budget: float | None = None
 
         # ---------------------------------------------------------------- settings
         self.objective = QComboBox()
@@ -185,6 +203,11 @@ class OptimisePage(QWidget):
         self.time_limit.setSuffix(" s")
         self.time_limit.setToolTip("The most the solver may take. When it stops early, the plan says how far from "
                                    "proven best it may be (the gap).")
+        self.simulate_check = QCheckBox("Check every plan by simulation")
+        self.simulate_check.setChecked(True)
+        self.simulate_check.setToolTip("Simulate the plan and every trade-off point (3 replications of 7 days: "
+                                       "quick, with wide intervals) and show the simulated officer hours freed, "
+                                       "with its 95% interval, beside the queueing model's prediction.")
         self.run_button = QPushButton("Optimise")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run)
@@ -197,6 +220,7 @@ class OptimisePage(QWidget):
         form_row(form, "Patrol:", self.patrol)
         form_row(form, "Trade-off points:", self.pareto)
         form_row(form, "Time limit:", self.time_limit)
+        form.addRow("", self.simulate_check)
         box = QGroupBox("What to optimise")
         lay = QVBoxLayout(box)
         lay.addLayout(form)
@@ -245,22 +269,35 @@ class OptimisePage(QWidget):
                                                        "shift covers, plus the vehicle's share")
         self.roster.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
+        self.week_box = QWidget()
+        self.week_layout = QVBoxLayout(self.week_box)
+        self.week_charts: dict[str, ChartCanvas] = {}
+        roster_tab = QSplitter(Qt.Orientation.Vertical)
+        roster_tab.addWidget(scrolled(self.week_box))
+        roster_tab.addWidget(self.roster)
+        roster_tab.setSizes([420, 260])
+
         self.pareto_chart = ChartCanvas(min_height=300)
         self.pareto_chart.mpl_connect("button_press_event", self._chart_clicked)
-        self.points_table = read_only_table(["Civilian budget", "Outcome", "Total cost a year", "Officer hours freed",
-                                             "Civilian staff cost"])
+        self.points_table = read_only_table(POINT_COLUMNS)
+        for col, tip in POINT_TIPS.items():
+            self.points_table.horizontalHeaderItem(col).setToolTip(tip)
         self.points_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.points_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.points_table.setMaximumHeight(170)
+        self.points_table.setWordWrap(True)
+        self.points_table.setMaximumHeight(190)
         self.points_table.itemSelectionChanged.connect(self._row_chosen)
+        self.beats_label = note_label()
+        self.beats_label.hide()
         self.point_label = note_label("Click a point of the chart (or a row below) to see its mix.")
-        self.save_point_button = QPushButton("Save as scenario")
-        self.save_point_button.setToolTip("Add this budget's mix as a new scenario")
+        self.save_point_button = QPushButton("Save and compare")
+        self.save_point_button.setToolTip("Add this budget's plan as a new scenario and open Compare with it "
+                                          "against the baseline")
         self.save_point_button.setEnabled(False)
         self.save_point_button.clicked.connect(self.save_point)
         pareto_tab = QWidget()
         lay = QVBoxLayout(pareto_tab)
         lay.addWidget(self.pareto_chart, 1)
+        lay.addWidget(self.beats_label)
         row = QHBoxLayout()
         row.addWidget(self.point_label, 1)
         row.addWidget(self.save_point_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -268,9 +305,9 @@ class OptimisePage(QWidget):
         lay.addWidget(self.points_table)
 
         self.tabs = QTabWidget()
+        self.tabs.addTab(pareto_tab, "What each budget buys")
+        self.tabs.addTab(roster_tab, "Roster")
         self.tabs.addTab(scrolled(self.duty_box), "Units on duty by hour")
-        self.tabs.addTab(self.roster, "Roster")
-        self.tabs.addTab(pareto_tab, "Cost against hours freed")
 
         left_area = scrolled(left)
         left_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -312,8 +349,11 @@ class OptimisePage(QWidget):
 
     def options(self) -> dict[str, Any]:
         budget = self.budget.value() or None
-        return {"objective": self.objective.currentData(), "budget": budget, "pareto_points": self.pareto.value(),
-                "time_limit": float(self.time_limit.value()), "patrol": self.patrol.currentData()}
+        out = {"objective": self.objective.currentData(), "budget": budget, "pareto_points": self.pareto.value(),
+               "time_limit": float(self.time_limit.value()), "patrol": self.patrol.currentData()}
+        if self.simulate_check.isChecked():
+            out.update(simulate_check=True, **CHECK)
+        return out
 
     # ------------------------------------------------------------------------------------ running
     def run(self) -> None:
@@ -348,6 +388,8 @@ class OptimisePage(QWidget):
         self.summary.hide()
         self.roster.setRowCount(0)
         self._set_duty_charts([])
+        self._set_week_charts([])
+        self.beats_label.hide()
         self.pareto_chart.clear_chart()
         self.points_table.setRowCount(0)
         self.point_label.setText("Set trade-off points above 0 and optimise to see the trade-off between annual "
@@ -378,6 +420,10 @@ class OptimisePage(QWidget):
             label = plain_label(plan.scenario.responders[t].label)
             self.duty_charts[t].show_chart(lambda res, ax, t=t, label=label: on_duty_vs_requirement(
                 res, t, ax, label=label), r)
+        weeks = week_duties(plan)
+        self._set_week_charts(list(weeks))
+        for t, data in weeks.items():
+            self.week_charts[t].show_chart(week_duty_chart, data)
         self.points = sorted((p for p in plan.pareto if _has_plan(p)),
                              key=lambda p: (p.annual_cost, p.officer_hours_freed))
         self.selected = None
@@ -396,7 +442,9 @@ class OptimisePage(QWidget):
                                      "annual cost and officer hours freed.")
         self._update_controls()
         if r.units_by_pattern is None:
-            self.tabs.setCurrentIndex(0)
+            self.tabs.setCurrentIndex(DUTY_TAB)
+        elif plan.pareto:
+            self.tabs.setCurrentIndex(FRONTIER_TAB)
 
     def _fill_summary(self, plan: PlanResult) -> None:
         r = plan.result
@@ -414,30 +462,45 @@ class OptimisePage(QWidget):
                  ("Total annual cost", (r.staff_cost or 0.0) + (r.downstream_cost or 0.0), "USD"),
                  ("Officer hours freed a year (predicted)", r.officer_hours_freed, "hours")]
         checked = [it for it in plan.iterations if it.get("officer_hours_freed_simulated")]
-        if checked:
+        # The simulated figure belongs to the plan shown only when the check held (no re-solve after it).
+        held = bool(checked) and bool(checked[-1].get("holds"))
+        if held:
             sim = checked[-1]["officer_hours_freed_simulated"]
-            extra.append((f"Officer hours freed a year (simulated; 95% interval {format_value(sim['ci_low'], 'hours')}"
-                          f" to {format_value(sim['ci_high'], 'hours')})", sim["mean"], "hours"))
+            extra.append(("Officer hours freed a year (simulated)", sim["mean"], "hours"))
         for text, value, unit in extra:
             row = add_row(t, [cell(text, bold=True), cell(""), cell(""),
                               cell(format_value(value, unit) if value is not None else "-", right=True, bold=True)])
             t.setSpan(row, 0, 1, 3)
+        if held:
+            row = add_row(t, [cell("   95% interval of the simulation", italic=True), cell(""), cell(""),
+                              cell(f"{format_value(sim['ci_low'], 'hours')} to {format_value(sim['ci_high'], 'hours')}",
+                                   right=True, italic=True)])
+            t.setSpan(row, 0, 1, 3)
+        elif checked:
+            missed = sum(checked[-1].get("bins_missed", {}).values())
+            row = add_row(t, [cell(f"Simulation check: the plan first found missed the officers' target in {missed} "
+                                   "hours of the week in simulation; the plan shown was solved again with more "
+                                   "officers there and has not been simulated itself (simulate it on the Simulate "
+                                   "page).", italic=True)])
+            t.setSpan(row, 0, 1, t.columnCount())
         # What each civilian team answers, and why a type was not bought: the plan explains itself.
         for typ, offered in (r.offered_calls or {}).items():
             if not (r.units_by_type or {}).get(typ):
                 continue
             answered = offered - (r.fallback_calls or {}).get(typ, 0.0)
-            label = plain_label(plan.scenario.responders[typ].label)
+            label = _units_words(plan.scenario.responders[typ].label)
             row = add_row(t, [cell(f"{label[:1].upper() + label[1:]} answer {answered:,.0f} of the {offered:,.0f} "
                                    f"eligible calls a year offered to them; the rest go to an officer after their "
                                    f"wait", italic=True)])
             t.setSpan(row, 0, 1, t.columnCount())
         for typ, why in (r.why_none or {}).items():
-            label = plain_label(plan.scenario.responders[typ].label)
-            row = add_row(t, [cell(f"No {label} units: {why}.", italic=True)])
+            label = _units_words(plan.scenario.responders[typ].label)
+            row = add_row(t, [cell(f"No {label}: {why}.", italic=True)])
             t.setSpan(row, 0, 1, t.columnCount())
         t.resizeColumnsToContents()
         t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        t.setWordWrap(True)
+        t.resizeRowsToContents()
         t.setFixedHeight(t.horizontalHeader().height() + t.verticalHeader().length() + 2 * t.frameWidth() + 2)
         t.show()
 
@@ -456,7 +519,7 @@ class OptimisePage(QWidget):
             label = plain_label(plan.scenario.responders[typ].label)
             for x in mine:
                 vehicles = x.get("vehicles", False)
-                add_row(t, [cell(label), cell(x["pattern"]), cell("" if vehicles else f"{x['units']}", right=True),
+                add_row(t, [cell(label), cell(x["pattern"], tip=x["pattern"]), cell("" if vehicles else f"{x['units']}", right=True),
                             cell("" if vehicles else f"{x['headcount']:,.1f}", right=True),
                             cell(format_value(x["cost"], "USD"), right=True)])
             shifts = [x for x in mine if not x.get("vehicles")]
@@ -470,13 +533,7 @@ class OptimisePage(QWidget):
 
     def _set_duty_charts(self, types: list[str]) -> None:
         self.duty_charts = {}
-        while self.duty_layout.count():
-            item = self.duty_layout.takeAt(0)
-            old = item.widget()
-            if old is not None:
-                old.hide()           # gone from view now, not when the event loop next deletes it
-                old.setParent(None)
-                old.deleteLater()
+        _empty(self.duty_layout)
         if not types:
             self.duty_layout.addWidget(note_label("Units on duty by hour against the need appear here after an "
                                                   "optimisation that finds a plan."))
@@ -487,6 +544,19 @@ class OptimisePage(QWidget):
             self.duty_charts[t] = canvas
             self.duty_layout.addWidget(canvas)
 
+    def _set_week_charts(self, types: list[str]) -> None:
+        self.week_charts = {}
+        _empty(self.week_layout)
+        if not types:
+            self.week_layout.addWidget(note_label("The week's roster (units on duty by day and hour) appears here "
+                                                  "after an optimisation that finds a plan."))
+            self.week_layout.addStretch(1)
+            return
+        for t in types:
+            canvas = ChartCanvas(min_height=250)
+            self.week_charts[t] = canvas
+            self.week_layout.addWidget(canvas)
+
     # ------------------------------------------------------------------------------------ Pareto
     def _fill_points(self, plan: PlanResult) -> None:
         t = self.points_table
@@ -494,15 +564,28 @@ class OptimisePage(QWidget):
         t.setRowCount(0)
         for p in sorted(plan.pareto, key=lambda p: p.budget):
             ok = _has_plan(p)
+            sim = plan.pareto_simulated.get(p.budget) or {}
+            checked = f"{format_value(sim['mean'], 'hours')}\n({format_value(sim['ci_low'], 'hours')} to " \
+                      f"{format_value(sim['ci_high'], 'hours')})" if ok and "mean" in sim else "-"
+            response = sim.get("response_minutes") or {}
             row = add_row(t, [cell(format_value(p.budget, "USD"), right=True),
                               cell(point_outcome(p), tip=f"{p.explanation} (the time limit per budget is a "
                                                                        "third of the time limit)"),
                               cell(format_value(p.annual_cost, "USD") if ok else "-", right=True),
                               cell(format_value(p.officer_hours_freed, "hours") if ok else "-", right=True),
+                              cell(checked, right=True),
                               cell(format_value(p.civilian_cost, "USD") if ok and p.civilian_cost is not None
-                                   else "-", right=True)])
+                                   else "-", right=True),
+                              *[cell(format_value(response[key], "minutes") if ok and key in response else "-",
+                                     right=True) for key in RESPONSE_KEYS.values()]])
             t.item(row, 0).setData(Qt.ItemDataRole.UserRole, p.budget)
         t.blockSignals(False)
+        t.resizeRowsToContents()
+        # Response times appear when the simulation check gives them; empty columns only take room.
+        for col, key in RESPONSE_KEYS.items():
+            t.setColumnHidden(col, not any(key in (v.get("response_minutes") or {})
+                                           for v in plan.pareto_simulated.values()))
+        t.setColumnHidden(4, not plan.pareto_simulated)
 
     def _draw_pareto(self) -> None:
         plan = self.result
@@ -510,17 +593,36 @@ class OptimisePage(QWidget):
             self.pareto_chart.clear_chart()
             return
         r = plan.result
-        mine: list[ScenarioPoint] = []
-        if r.units_by_pattern is not None and r.officer_hours_freed is not None:
+        mine: list[ScenarioPoint] = self.saved_points()
+        if r.units_by_pattern is not None and r.officer_hours_freed is not None and not mine:
             cost = (r.staff_cost or 0.0) + (r.downstream_cost or 0.0)
             hours = float(r.officer_hours_freed)
             mine.append(ScenarioPoint("this plan", cost, cost, cost, hours, hours, hours))
         selected = self.selected
+        simulated = plan.pareto_simulated
+        self._show_beats(mine)
 
         def draw(points: list[ParetoPoint], ax: Any) -> None:
             # Unlabelled points: budgets close together would print their labels over each other; the table
             # below the chart and the chosen point's line name the budgets.
             rc.pareto_chart([(p.annual_cost, p.officer_hours_freed, "") for p in points], mine, ax)
+            checked = [(p, simulated[p.budget]) for p in points if "mean" in simulated.get(p.budget, {})]
+            if checked:
+                ax.errorbar([p.annual_cost for p, _ in checked], [s["mean"] for _, s in checked],
+                            yerr=[[max(s["mean"] - s["ci_low"], 0.0) for _, s in checked],
+                                  [max(s["ci_high"] - s["mean"], 0.0) for _, s in checked]],
+                            fmt="o", markersize=4, markerfacecolor="white", color=rc.OKABE_ITO["blue"],
+                            capsize=2.5, linewidth=1.0, zorder=3, gid="simulated",
+                            label="the same plan simulated, 95% interval")
+                low, high = ax.get_ylim()
+                top = max(s["ci_high"] for _, s in checked)
+                bottom = min(s["ci_low"] for _, s in checked)
+                span = max(top, high) - min(bottom, low)
+                ax.set_ylim(min(low, bottom - 0.04 * span), max(high, top + 0.04 * span))   # every interval in view
+                handles, _ = ax.get_legend_handles_labels()
+                old = ax.get_legend()
+                ax.legend(handles=[*(old.legend_handles if old is not None else []), handles[-1]],
+                          loc="lower right", fontsize=7, frameon=False)
             if selected is not None:
                 ax.plot([selected.annual_cost], [selected.officer_hours_freed], linestyle="none", marker="o",
                         markersize=15, markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6,
@@ -528,6 +630,44 @@ class OptimisePage(QWidget):
             ax.set_title("Officer hours freed against annual cost, at each civilian budget")
 
         self.pareto_chart.show_chart(draw, self.points)
+
+    def saved_points(self) -> list[ScenarioPoint]:
+        """The project's scenarios with an up-to-date run, on the frontier's axes (total annual cost, officer hours
+        freed with their 95% intervals), so a user sees which of their own options the frontier beats."""
+        names = [n for n in self.state.scenario_names if n in self.state.runs and self.state.run_is_current(n)]
+        if not names:
+            return []
+        try:
+            runs = self.state.runs
+            c = compare([Evaluation(runs[n].scenario(), runs[n].run, runs[n].costs) for n in names], names[0])
+            return [p for p in rc.scenario_points(c) if math.isfinite(p.hours_freed) and math.isfinite(p.annual_cost)]
+        except (PlannerError, KeyError, ValueError):
+            return []          # a run saved without the figures: the frontier alone is still the answer
+
+    def _show_beats(self, mine: list[ScenarioPoint]) -> None:
+        """One line per saved scenario: what the frontier frees for the same money, against what it frees."""
+        lines = []
+        for s in mine:
+            if s.name == "this plan":
+                continue
+            better = [p for p in self.points if p.annual_cost <= s.annual_cost + 1e-6]
+            if not better:
+                continue
+            best = max(better, key=lambda p: p.officer_hours_freed)
+            more = best.officer_hours_freed - s.hours_freed
+            if more > 0:
+                cheaper = s.annual_cost - best.annual_cost
+                lines.append(f"<b>{escape(s.name)}</b>: the plan at a civilian budget of "
+                             f"{format_value(best.budget, 'USD')} frees <b>{format_value(more, 'hours')} more</b> "
+                             f"officer hours a year ({format_value(best.officer_hours_freed, 'hours')} against "
+                             f"{format_value(s.hours_freed, 'hours')})"
+                             + (f" for {format_value(cheaper, 'USD')} less a year." if cheaper >= 1 else
+                                " for the same money."))
+            else:
+                lines.append(f"<b>{escape(s.name)}</b>: no frontier point at its cost frees more officer hours.")
+        self.beats_label.setText("Against your scenarios (each drawn with its 95% interval):<br>" + "<br>".join(lines)
+                                 if lines else "")
+        self.beats_label.setVisible(bool(lines))
 
     def _chart_clicked(self, event: Any) -> None:
         if event.inaxes is None or not self.points:
@@ -564,10 +704,15 @@ class OptimisePage(QWidget):
         else:
             civ = f", of which civilian staff {format_value(point.civilian_cost, 'USD')}" \
                 if point.civilian_cost is not None else ""
+            sim = plan.pareto_simulated.get(point.budget) or {}
+            checked = (f" (simulated: {format_value(sim['mean'], 'hours')}, 95% interval "
+                       f"{format_value(sim['ci_low'], 'hours')} to {format_value(sim['ci_high'], 'hours')})"
+                       if "mean" in sim else "")
             self.point_label.setText(
                 f"<b>Civilian budget {format_value(point.budget, 'USD')}</b>: {mix_words(plan, point.mix)}; "
-                f"<b>{format_value(point.officer_hours_freed, 'hours')}</b> officer hours freed a year; total "
-                f"annual cost <b>{format_value(point.annual_cost, 'USD')}</b>{civ}.")
+                f"<b>{format_value(point.officer_hours_freed, 'hours')}</b> officer hours freed a year{checked}; "
+                f"total annual cost <b>{format_value(point.annual_cost, 'USD')}</b>{civ}. Save and compare keeps it "
+                f"as a scenario and compares it with the baseline.")
             self.save_point_button.setEnabled(True)
         t = self.points_table
         t.blockSignals(True)
@@ -584,18 +729,30 @@ class OptimisePage(QWidget):
         self._add(lambda: self.result.plan)
 
     def save_point(self) -> None:
+        """Keep the chosen budget's plan as a scenario and open Compare with it against the baseline."""
         plan, point = self.result, self.selected
         if plan is None or point is None:
             return
-        self._add(lambda: plan.scenario_for_point(point))
+        name = self._add(lambda: plan.scenario_for_point(point))
+        if name is None:
+            return
+        self.saved_name, self.saved_budget = name, point.budget
+        baseline = self.state.scenario_names[0]
+        compare_page = getattr(self.window, "compare_page", None)
+        if compare_page is not None:
+            compare_page.set_chosen([baseline, name] if name != baseline else [name], baseline)
+            self.window.show_page("compare")
+            self.window.statusBar().showMessage(f"Added the scenario {name}: press the button to simulate it and "
+                                                "compare it with the baseline.", 8000)
 
-    def _add(self, make: Any) -> None:
+    def _add(self, make: Any) -> str | None:
         try:
             name = self.state.add_scenario(make())
         except PlannerError as e:
             show_error(self.window, "Could not add the plan as a scenario", e)
-            return
+            return None
         self.window.statusBar().showMessage(f"Added the scenario {name}: simulate it, then compare it.", 8000)
+        return name
 
 
 def point_outcome(p: ParetoPoint) -> str:
@@ -616,3 +773,32 @@ def _has_plan(p: ParetoPoint) -> bool:
             and p.officer_hours_freed is not None and math.isfinite(p.annual_cost)
             and math.isfinite(p.officer_hours_freed))
 
+
+
+def _empty(layout: QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        old = item.widget()
+        if old is not None:
+            old.hide()           # gone from view now, not when the event loop next deletes it
+            old.setParent(None)
+            old.deleteLater()
+
+
+def week_duties(plan: PlanResult) -> dict[str, WeekDuty]:
+    """Each type the plan puts on duty, through the week against what its targets need (the roster tab's charts)."""
+    r = plan.result
+    out = {}
+    for t in plan.scenario.responders:
+        on = np.asarray((r.on_duty or {}).get(t, ()), dtype=float)
+        if on.shape != (168,) or not on.any():
+            continue
+        need = np.asarray((r.requirements or {}).get(t, ()), dtype=float)
+        label = plain_label(plan.scenario.responders[t].label).removesuffix(" unit") + " units"
+        out[t] = WeekDuty(t, label, on, need if need.shape == (168,) and need.any() else None)
+    return out
+
+
+def _units_words(label: str) -> str:
+    """'Social worker' or 'Co-responder unit' -> 'social worker units', 'co-responder units'."""
+    return plain_label(label).removesuffix(" units").removesuffix(" unit") + " units"

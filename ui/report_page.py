@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner import report
-from planner.compare import Comparison
+from planner.compare import Comparison, format_value
 from planner.jobs import Progress
 from planner.project import SavedRun
 from ui.settings import last_folder, set_last_folder
@@ -57,15 +57,17 @@ KINDS = {
 
 def report_job(kind: str, target: Path, comparison: Comparison | None,
                make_comparison: Callable[[], Generator[Progress, None, tuple[dict[str, SavedRun], Comparison]]],
-               title: str, frontier: list[Any] | None
+               title: str, frontier: list[Any] | None, recommended: str | None = None, budget: float | None = None
                ) -> Generator[Progress, None, tuple[dict[str, SavedRun], Comparison, Path]]:
-    """Compare first if needed, then write the file(s) (on the worker)."""
+    """Compare first if needed, then write the file(s) (on the worker). The PDF's council page presents
+    `recommended` (the frontier point last saved on the Optimise page) at its civilian `budget`."""
     runs: dict[str, SavedRun] = {}
     if comparison is None:
         runs, comparison = yield from make_comparison()
     steps = len(report.charts_for(comparison, frontier))
     if kind == "pdf":
-        yield from function_job(report.write_pdf, comparison, target, title=title, frontier=frontier, total=steps + 8)
+        yield from function_job(report.write_pdf, comparison, target, title=title, frontier=frontier,
+                                recommended=recommended, budget=budget, total=steps + 10)
     elif kind == "xlsx":
         yield from function_job(report.write_xlsx, comparison, target, title=title, total=8)
     else:
@@ -100,8 +102,9 @@ class ReportPage(QWidget):
         self.png_button.clicked.connect(lambda: self.export("png"))
         grid = QGridLayout()
         rows = [
-            (self.pdf_button, "For a council or a chief: title page, executive summary, charts, the table of "
-                              "figures with 95% intervals, rosters, assumptions with their sources, data quality."),
+            (self.pdf_button, "For a council or a chief: a first page with the recommended plan and what it buys, "
+                              "then title page, executive summary, charts, the table of figures with 95% intervals, "
+                              "rosters, assumptions with their sources, data quality."),
             (self.xlsx_button, "For a finance office: sheets of figures, costs, rosters, hourly tables, "
                                "assumptions and data quality; numbers are numbers, ready to work with."),
             (self.png_button, "Every chart of the comparison as a picture, for slides; into a folder you choose."),
@@ -219,8 +222,18 @@ class ReportPage(QWidget):
         frontier = page.frontier() if self.frontier.isChecked() else None
         summary = "".join(f"<li>{escape(x)}</li>" for x in c.summary()) if c is not None else ""
         charts = "".join(f"<li>{escape(ch.caption)}</li>" for ch in report.charts_for(c, frontier)) if c else ""
+        name, budget = self.recommended()
+        plan = report.recommended_option(c, name) if c is not None else name
+        council = (f" It presents <b>{escape(plan)}</b>" + (f" (civilian budget {format_value(budget, 'USD')})"
+                                                             if budget and plan == name else "")
+                   + (": the frontier point you saved last." if plan == name and name else
+                      ": the option that frees the most officer hours (save a point on the Optimise page to "
+                      "choose another).")) if plan else ""
         self.contents.setText(
             "<ol>"
+            "<li><b>Council page</b>: the question, the recommended plan and its shifts, officer hours freed, "
+            "cost and savings, response times (police-only and diverted calls apart), and the assumptions that "
+            "move the answer most." + council + "</li>"
             "<li><b>Title page</b>: the title above, the scenarios and what each is.</li>"
             "<li><b>Executive summary</b>: one sentence per option (hours freed, net cost), response times, "
             "fallback and officer workload." + (f"<ul>{summary}</ul>" if summary else "") + "</li>"
@@ -228,7 +241,8 @@ class ReportPage(QWidget):
                                    ": cost against hours freed, changes, calls by type, response times, "
                                    "fallback by hour, time on calls by hour for each scenario.") + "</li>"
             "<li><b>Table of figures</b> with 95% intervals and the change against the baseline.</li>"
-            "<li><b>Rosters</b>: units on duty by hour and shifts, per scenario.</li>"
+            "<li><b>Rosters</b>: the recommended plan's week (units on duty by day and hour, patrol against its "
+            "need), then each scenario's shifts.</li>"
             "<li><b>Assumptions and their sources</b>: costs, policy, time on scene, simulation settings.</li>"
             "<li><b>Data quality</b>: calls imported and rejected, call types left in 'other'.</li>"
             "</ol>" + ("" if c else "<p>Compare the scenarios (Compare page) to see the summary and the charts "
@@ -267,7 +281,9 @@ class ReportPage(QWidget):
         frontier = page.frontier() if self.frontier.isChecked() else None
         title = self.title.text().strip() or report.DEFAULT_TITLE
         generation = self.state.generation
-        job = report_job(kind, target, comparison, lambda: page.comparison_job()[0], title, frontier)
+        recommended, budget = self.recommended()
+        job = report_job(kind, target, comparison, lambda: page.comparison_job()[0], title, frontier,
+                         recommended, budget)
         self.done.hide()
         self.open_button.hide()
         self.window.run_job(job, f"Writing the {KINDS[kind][0]}",
@@ -287,6 +303,15 @@ class ReportPage(QWidget):
         self.done.show()
         self.open_button.show()
         self.refresh()
+
+    def recommended(self) -> tuple[str | None, float | None]:
+        """The plan the council page presents: the frontier point last saved on the Optimise page, with its
+        budget (None: the report picks the option that frees the most officer hours)."""
+        optimise = getattr(self.window, "optimise_page", None)
+        name = getattr(optimise, "saved_name", None)
+        if name is None or name not in self.state.scenario_names:
+            return None, None
+        return name, getattr(optimise, "saved_budget", None)
 
     def open_folder(self) -> None:
         if self.last_output is not None:
