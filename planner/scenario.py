@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from optimize.patterns import days_label as _days_label
 from planner.errors import ScenarioError
 from planner.fileio import atomic_write_text
 
@@ -364,16 +365,7 @@ def parse_days(value: Any, where: str) -> tuple[bool, ...]:
 
 def days_label(days: tuple[bool, ...]) -> str:
     """Worked days as runs: 'daily', 'Mon-Fri', 'Fri-Mon' (a run over the weekend), 'Sun', 'Mon,Wed'."""
-    if all(days):
-        return "daily"
-    runs: list[list[int]] = []
-    for d in range(7):
-        if days[d] and not days[(d - 1) % 7]:  # a run starts on a worked day after a day off
-            run = [d]
-            while days[(run[-1] + 1) % 7]:
-                run.append((run[-1] + 1) % 7)
-            runs.append(run)
-    return ",".join(DAYS[r[0]] if len(r) == 1 else f"{DAYS[r[0]]}-{DAYS[r[-1]]}" for r in runs)
+    return _days_label(days)
 
 
 def _clock(value: Any, where: str) -> int:
