@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from planner import limits
 from planner.errors import PlannerError
 from planner.fileio import SQLITE_MAGIC, describe_os_error, os_error_words, read_head, sniff
 
@@ -105,9 +106,11 @@ def format_profile(s: dict) -> str:
 def load_scenario_and_data(path: str | Path):
     """Read a scenario and check the files its [data] names as the command line's are checked, so an error
     says which scenario named the file."""
+    from planner.limits import check_scenario_limits
     from planner.scenario import load_scenario
 
     s = load_scenario(path)
+    check_scenario_limits(s.raw, str(path))   # every number in its finite range (planner.limits)
     for key, check in (("calls", calls_file), ("mapping", mapping_file), ("codes", codes_file)):
         p = getattr(s.data, key)
         if p is not None:
@@ -327,8 +330,11 @@ def _compare_job(project, scenarios, args: argparse.Namespace):
                  or project.runs[n].scenario_toml != scenario_to_toml(project.scenarios[n])]
         if stale:
             yield Progress(0, 0, f"simulating {len(stale)} scenario(s) without a current run")
-            yield from project.run(stale, **{k: v for k, v in options.items() if v is not None})
-            project.save()
+            runs = yield from project.run(stale, **{k: v for k, v in options.items() if v is not None})
+            from planner.project import store_runs
+
+            for note in store_runs(project, runs):
+                print(f"coplan compare: {note}", file=sys.stderr)
         return [project.evaluation(n) for n in project.scenarios]
     evaluations = yield from evaluate_all(scenarios, **options)
     return evaluations
@@ -844,14 +850,16 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_simulation_options(sp: argparse.ArgumentParser, scheduler: bool = True) -> None:
     """The options every command that simulates takes (simulate, compare, project run)."""
-    sp.add_argument("--replications", type=whole_number(1, 10000), help="replications (default: the scenario's)")
-    sp.add_argument("--seed", type=whole_number(0), help="seed (default: the scenario's); same seed, same numbers")
-    sp.add_argument("--workers", type=whole_number(1, 256),
+    sp.add_argument("--replications", type=whole_number(1, limits.MAX_REPLICATIONS),
+                    help="replications (default: the scenario's)")
+    sp.add_argument("--seed", type=whole_number(0, limits.MAX_SEED),
+                    help="seed (default: the scenario's); same seed, same numbers")
+    sp.add_argument("--workers", type=whole_number(1, limits.MAX_WORKERS),
                     help="local worker processes (default: the scenario's, else 1)")
     if scheduler:
         sp.add_argument("--scheduler", metavar="ADDR", type=scheduler_address,
                         help="run replications on a Dask cluster, e.g. tcp://host:8786")
-    sp.add_argument("--horizon-days", type=amount(1, 3660),
+    sp.add_argument("--horizon-days", type=amount(1, limits.MAX_HORIZON_DAYS),
                     help="simulated days per replication (default: the scenario's)")
 
 
@@ -874,7 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--codes", type=codes_file, help="code table (CSV/XLSX: code, description)")
     sp.add_argument("--tz", type=time_zone, help="agency time zone, e.g. America/Chicago")
     sp.add_argument("--bin-minutes", type=int, default=60, choices=(15, 30, 60))
-    sp.add_argument("--top", type=whole_number(0), default=20, help="how many unmatched call types to list")
+    sp.add_argument("--top", type=whole_number(0, 100_000), default=20, help="how many unmatched call types to list")
     sp.add_argument("--save-mapping", metavar="FILE", type=output_file("the mapping", ".toml", may_replace="mapping"),
                     help="write the mapping used (detected + yours) to FILE (.toml)")
     sp.add_argument("--rejects", metavar="FILE", type=output_file("the rejected rows", ".csv"),
@@ -896,8 +904,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("optimize", help="staff a scenario at least cost, or free the most officer hours for a budget")
     sp.add_argument("scenario", type=scenario_file, help="scenario file (TOML)")
     sp.add_argument("--objective", choices=("min-cost", "max-hours-freed"), default="min-cost")
-    sp.add_argument("--budget", type=amount(0), metavar="USD", help="civilian staffing budget a year (max-hours-freed)")
-    sp.add_argument("--pareto", type=whole_number(2, 100), metavar="N",
+    sp.add_argument("--budget", type=amount(0, limits.MAX_BUDGET), metavar="USD", help="civilian staffing budget a year (max-hours-freed)")
+    sp.add_argument("--pareto", type=whole_number(2, limits.MAX_PARETO_POINTS), metavar="N",
                     help="also sweep N budgets: cost vs officer hours freed")
     sp.add_argument("--patrol", choices=("hold", "re-roster"), default="hold",
                     help="max-hours-freed: hold patrol at the scenario's roster (default), or re-roster it at least "
@@ -905,12 +913,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--solver-log", metavar="FILE", type=output_file("the solver log", ".log"),
                     help="append the solvers' logs to FILE (they never print to the terminal)")
     sp.add_argument("--bin-minutes", type=int, default=60, choices=(15, 30, 60))
-    sp.add_argument("--time-limit", type=amount(0, 86400, above=True), default=30.0,
+    sp.add_argument("--time-limit", type=amount(0, limits.MAX_TIME_LIMIT, above=True), default=30.0,
                     help="seconds per solve (default 30)")
     sp.add_argument("--simulate-check", action="store_true",
                     help="simulate the plan and raise the requirement where it misses, until it holds")
-    sp.add_argument("--check-replications", type=whole_number(1, 10000), default=4)
-    sp.add_argument("--check-horizon-days", type=amount(1, 3660))
+    sp.add_argument("--check-replications", type=whole_number(1, limits.MAX_REPLICATIONS), default=4)
+    sp.add_argument("--check-horizon-days", type=amount(1, limits.MAX_HORIZON_DAYS))
     sp.add_argument("--out-scenario", metavar="FILE", type=output_file("the plan", ".toml"),
                     help="write the plan as a scenario coplan simulate can run; it is named after the scenario, "
                          "the objective and the budget, so plans from one baseline keep distinct names")
@@ -960,9 +968,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sample", help="write a synthetic CAD export (seeded) and its code table")
     sp.add_argument("--out", required=True, type=output_folder("the sample"),
                     help="folder to write calls.csv and codes.csv into (made if it does not exist)")
-    sp.add_argument("--calls-per-year", type=whole_number(1, 10_000_000), default=60000)
-    sp.add_argument("--days", type=whole_number(1, 3660), default=365)
-    sp.add_argument("--seed", type=whole_number(0), default=1)
+    sp.add_argument("--calls-per-year", type=whole_number(1, limits.MAX_CALLS_PER_YEAR), default=60000)
+    sp.add_argument("--days", type=whole_number(1, limits.MAX_HORIZON_DAYS), default=365)
+    sp.add_argument("--seed", type=whole_number(0, limits.MAX_SEED), default=1)
     sp.add_argument("--start", type=calendar_date, default="2025-01-01", help="first day, YYYY-MM-DD")
     sp.add_argument("--gzip", action="store_true", help="write calls.csv.gz")
     sp.set_defaults(func=cmd_sample)
@@ -987,7 +995,46 @@ def expected_error(e: BaseException) -> str | None:
     return line if len(line) <= 1000 else line[:1000] + "..."
 
 
+# Control characters (escape sequences, bidirectional overrides) in a scenario name, a file name or a call
+# type would reach the terminal and act there: everything the CLI writes shows them escaped instead.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character but tab, newline and a leading carriage return as \\xNN / \\uNNNN."""
+    head = "\r" if text.startswith("\r") else ""
+    body = _UNSAFE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text[len(head):])
+    return head + body
+
+
+class PrintableStream:
+    """A text stream that writes through `printable` (a progress bar's leading carriage return is kept)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:                     # run as the program: a stuck cancel ends the process (planner.jobs)
+        from planner import jobs
+
+        jobs.hard_exit_on_cancel = True
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         refuse_overwriting_inputs(args)

@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`.
+
+    Any failure (a read-only or missing folder, a path under a file, a full disk, a file-size limit)
+    raises OSError about `path` and leaves no partial file. Only a regular file is ever replaced: a
+    device, pipe or folder at `path` is refused (OSError), and a symbolic link's target is written."""
     path = Path(path)
+    if os.path.islink(path):
+        path = Path(os.path.realpath(path))
+    check_replaceable(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
+    except OSError as e:
+        raise _about(e, path) from None
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise _about(e, path) from None
@@ -26,6 +39,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        check_replaceable(path)   # again: something else may have appeared there meanwhile
         os.replace(tmp, path)
     except BaseException as e:
         try:
@@ -35,6 +49,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if isinstance(e, OSError):
             raise _about(e, path) from None
         raise
+
+
+class NotRegularFile(OSError):
+    """An output path holds a device, pipe, socket or folder: coplan never replaces one."""
+
+
+def check_replaceable(path: Path) -> None:
+    """Raise NotRegularFile when something other than a regular file is at `path` (nothing is fine)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, pipe or socket"
+        raise NotRegularFile(errno.EEXIST, f"is {kind}, not a regular file; coplan writes only files", str(path))
 
 
 def _about(e: OSError, path: Path) -> OSError:
@@ -98,11 +127,14 @@ _OS_WORDS = {
     errno.EEXIST: "already exists",
     errno.ENAMETOOLONG: "the name is too long",
     errno.EBUSY: "in use by another program",
+    errno.EFBIG: "the file is larger than the disk or a file-size limit allows",
 }
 
 
 def os_error_words(e: OSError) -> str:
     """An operating-system error in a user's words, without the path ("permission denied")."""
+    if isinstance(e, NotRegularFile):
+        return e.strerror
     return _OS_WORDS.get(e.errno, e.strerror or str(e) or type(e).__name__)
 
 

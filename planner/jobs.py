@@ -6,7 +6,11 @@ run it directly. Cancelling means closing the generator: its `finally` blocks st
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Generator
 from typing import Any, NamedTuple, TextIO, TypeVar
@@ -74,13 +78,58 @@ class TerminalProgress:
             self.stream.flush()
 
 
+# After Ctrl-C a run has this long to stop its workers and exit on its own; then they are killed and the
+# process ends with code 130, so a cancel that gets stuck (a lock an interrupt left held) never hangs.
+# Only the coplan program arms it (planner.cli.main run as a program), never a process that goes on.
+CANCEL_GRACE_SECONDS = 5.0
+EXIT_CANCELLED = 130
+hard_exit_on_cancel = False
+
+
 def run_in_terminal(job: Job[T], label: str, quiet: bool = False) -> T:
     """Run a job with a progress bar; Ctrl-C closes the job (stopping its workers) and re-raises."""
     bar = TerminalProgress(label, quiet=quiet)
+    with _watchdog_on_ctrl_c():
+        try:
+            return run_job(job, bar)
+        except KeyboardInterrupt:
+            job.close()
+            raise
+        finally:
+            bar.close()
+
+
+@contextlib.contextmanager
+def _watchdog_on_ctrl_c():
+    """While a job runs, Ctrl-C also starts the watchdog (when the program armed it), at the moment it
+    arrives: the job's own clean-up may run before the interrupt reaches run_in_terminal."""
+    if not hard_exit_on_cancel or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_ctrl_c(signum, frame):
+        _exit_after_grace()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
     try:
-        return run_job(job, bar)
-    except KeyboardInterrupt:
-        job.close()
-        raise
+        yield
     finally:
-        bar.close()
+        signal.signal(signal.SIGINT, previous)
+
+
+def _exit_after_grace(grace: float = CANCEL_GRACE_SECONDS) -> None:
+    """Start a watchdog: if this process has not exited `grace` seconds from now, kill its simulation
+    workers and end it (daemon thread: a normal exit does not wait for it)."""
+
+    def watchdog() -> None:
+        time.sleep(grace)
+        runner = sys.modules.get("simulation.runner")
+        if runner is not None:
+            runner.kill_workers()
+        sys.stderr.flush()
+        os._exit(EXIT_CANCELLED)
+
+    threading.Thread(target=watchdog, name="coplan-cancel-watchdog", daemon=True).start()

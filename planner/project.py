@@ -11,6 +11,11 @@ zoned times, categories in the taxonomy's order, nullable integers). Loading rea
 Saves are atomic: the whole database is built in memory, written to a hidden temporary file beside the
 target, flushed to disk and renamed over the target, so a crash or a power cut mid-save leaves the
 previous version readable. A temporary file left by a killed save is removed by the next save.
+
+Two processes may have one project open. A save holds a lock (a hidden `.NAME.lock` file beside the
+project) and refuses, in one line, to replace a file another process saved after this one read it: an
+acknowledged write is never lost. `project_lock` held around open, change and save makes a second
+writer wait its turn (up to LOCK_WAIT seconds, then it refuses) instead, which is what the CLI does.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
@@ -51,6 +58,9 @@ SCHEMA_VERSION = 2                 # PRAGMA user_version written by this coplan
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TEMP_SUFFIX = ".saving"            # hidden temporary file beside the target: .NAME.XXXXXX.saving
 WRITE_CHUNK = 1 << 20
+LOCK_SUFFIX = ".lock"              # hidden lock file beside the target: .NAME.lock
+LOCK_WAIT = 60.0                   # seconds a writer waits for another process's save before it refuses
+BUSY = "the project is being written by another process"
 
 # Schema 1 held the calls and the scenarios; schema 2 keeps the scenarios' order and adds saved runs.
 _RUN_TABLES = """
@@ -225,6 +235,9 @@ class Project:
     created_at: dt.datetime = field(default_factory=_now)
     saved_at: dt.datetime | None = None
     path: Path | None = None                                        # the file it was opened from or saved to
+    # What the file at `path` was when this project read or wrote it (see disk_state): a save refuses to
+    # replace a file that has changed since, so another process's write is never lost.
+    disk_state: tuple[int, int, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.imported is not None and self.imported_at is None:
@@ -390,10 +403,17 @@ class Project:
             raise ProjectError(f"{target}: the folder {target.parent} does not exist")
         saved_at = _now()
         data = self._serialise(saved_at)
-        try:
-            _atomic_replace(target, data)
-        except OSError as e:
-            raise ProjectError(f"{target}: could not save the project ({e.strerror or e})") from None
+        with project_lock(target):
+            ours = self.path is not None and _same_path(self.path, target)
+            now = disk_state(target)
+            if ours and now is not None and now != self.disk_state:
+                raise ProjectError(f"{target}: {BUSY} (it was saved elsewhere after this copy was opened); "
+                                   f"save under another name, or open it again and redo the change")
+            try:
+                _atomic_replace(target, data)
+            except OSError as e:
+                raise ProjectError(f"{target}: could not save the project ({e.strerror or e})") from None
+            self.disk_state = disk_state(target)
         self.path, self.saved_at = target, saved_at
         return target
 
@@ -442,13 +462,127 @@ def _write_run(con: sqlite3.Connection, name: str, position: int, saved: SavedRu
                     [(name, k, len(df), frame_to_bytes(df)) for k, df in frames.items()])
 
 
+# ---------------------------------------------------------------------------------------- writers
+def store_runs(project: Project, runs: dict[str, SavedRun]) -> list[str]:
+    """Save runs made from `project` into its file as the file is now (another process may have added
+    scenarios meanwhile: they are kept). A run whose scenario was changed or removed there, or whose
+    calls were replaced, is not stored; returns a note for each."""
+    if project.path is None:
+        raise ProjectError(f"{project.label}: not saved yet; give a file name")
+    with project_lock(project.path):
+        current = open_project(project.path)
+        notes = []
+        for name, saved in runs.items():
+            if current.imported_at != project.imported_at:
+                notes.append(f"the run of {name!r} was not stored: the project's calls were imported again "
+                             f"meanwhile; run it again")
+            elif name not in current.scenarios or (scenario_to_toml(current.scenarios[name])
+                                                   != scenario_to_toml(project.scenarios[name])):
+                notes.append(f"the run of {name!r} was not stored: the scenario was changed or removed meanwhile; "
+                             f"run it again")
+            else:
+                current.runs[name] = saved
+        current.save()
+    project.runs.update({n: r for n, r in current.runs.items() if n in runs})
+    project.disk_state = current.disk_state
+    return notes
+
+
+def _os_words(e: OSError) -> str:
+    from planner.fileio import os_error_words
+
+    return os_error_words(e)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def disk_state(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, modification time in ns) of a file, None when there is none: every save replaces
+    the file by a new one, so a save by anyone changes it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+_held: dict[str, int] = {}                 # lock file -> how deep this process holds it
+_held_guard = threading.RLock()
+
+
+@contextlib.contextmanager
+def project_lock(path: str | Path, wait: float | None = None):
+    """Hold the project's lock: other processes' saves (and their project_lock) wait until it is
+    released, at most `wait` seconds (LOCK_WAIT), then fail with ProjectError "... being written by
+    another process". Re-entrant within a process."""
+    path = Path(path)
+    lock = os.path.realpath(path.parent / f".{path.name}{LOCK_SUFFIX}")
+    if os.name != "posix":                   # Windows: saves are still refused on a changed file
+        yield
+        return
+    with _held_guard:
+        if _held.get(lock):
+            _held[lock] += 1
+            try:
+                yield
+            finally:
+                _held[lock] -= 1
+            return
+        fd = _acquire(path, lock, LOCK_WAIT if wait is None else wait)
+        _held[lock] = 1
+        try:
+            yield
+        finally:
+            _held.pop(lock, None)
+            with contextlib.suppress(OSError):
+                os.unlink(lock)              # removed while still held: nothing is left beside the project
+            os.close(fd)                     # closing releases the lock
+
+
+def _acquire(path: Path, lock: str, wait: float) -> int:
+    """An open, exclusively locked lock file. A holder removes the file before it releases it, so a lock
+    taken on a file that is no longer at `lock` is a stale one: open the file there now and try again."""
+    import fcntl
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise ProjectError(f"{path}: could not save the project ({_os_words(e)})") from None
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ProjectError(f"{path}: {BUSY}; try again when it has finished") from None
+                    time.sleep(0.02)
+            try:
+                current = os.stat(lock)
+            except FileNotFoundError:
+                current = None
+            if current is not None and current.st_ino == os.fstat(fd).st_ino:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
 # ---------------------------------------------------------------------------------------- atomic save
 def _atomic_replace(target: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `target`, flush it to disk, rename it over `target`.
 
     The rename is atomic: a reader sees the old file or the new one, never a mix. The temporary file
     is locked while it is written, so the clean-up of files left by killed saves spares a live one."""
+    from planner.fileio import check_replaceable
+
     folder = target.parent
+    check_replaceable(target)              # never a device or pipe: only a regular file is replaced
     _remove_leftovers(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
     closed = False
@@ -465,6 +599,7 @@ def _atomic_replace(target: Path, data: bytes) -> None:
         if os.name == "nt":             # Windows renames only closed files
             os.close(fd)
             closed = True
+        check_replaceable(target)
         os.replace(tmp, target)
     except BaseException:
         if not closed:
@@ -573,6 +708,7 @@ def open_project(path: str | Path) -> Project:
     path = Path(path)
     if path.is_dir():
         raise ProjectError(f"{path}: is a folder, not a coplan project file")
+    state = disk_state(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -620,6 +756,7 @@ def open_project(path: str | Path) -> Project:
     finally:
         con.close()
     project.path = path
+    project.disk_state = state
     return project
 
 

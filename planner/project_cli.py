@@ -1,6 +1,8 @@
 """`coplan project new|import|add-scenario|run|list`: project files from the command line.
 
-Every action that changes a project saves it (atomically) before it returns.
+Every action that changes a project saves it (atomically) before it returns, and says what it did only
+after the save. An action holds the project's lock from reading the file to saving it, so two at once take
+turns and neither's change is lost; `run` simulates without it and stores its runs into the file as it is then.
 """
 
 from __future__ import annotations
@@ -15,24 +17,28 @@ from planner.errors import ProjectError
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from planner.project import Project
+    from planner.project import Project, project_lock
 
     path = Path(args.file)
-    if path.exists():
-        raise ProjectError(f"{path}: already exists; coplan project new does not overwrite a file")
-    Project.new(args.name or path.stem).save(path)
+    with project_lock(path):             # two `new` at once: the second finds the first's file
+        if path.exists():
+            raise ProjectError(f"{path}: already exists; coplan project new does not overwrite a file")
+        Project.new(args.name or path.stem).save(path)
     print(f"created project {args.name or path.stem!r} in {path}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from planner.project import open_project
+    from planner.project import Project, open_project, project_lock
 
-    project = open_project(args.file)
-    had_runs = bool(project.runs)
-    r = project.import_calls(args.calls, args.mapping, codes=args.codes, tz=args.tz)
-    added = project.add_first_baseline() if not project.scenarios else None
-    project.save()
+    open_project(args.file)      # a file that is not a project is refused before the import's work
+    r = Project.new("import").import_calls(args.calls, args.mapping, codes=args.codes, tz=args.tz)
+    with project_lock(args.file):
+        project = open_project(args.file)
+        had_runs = bool(project.runs)
+        project.set_calls(r)
+        added = project.add_first_baseline() if not project.scenarios else None
+        project.save()
     print(f"{args.file}: imported {r.calls_imported:,} calls from {Path(args.calls).name} "
           f"({r.rows_read:,} rows read, {r.rows_merged:,} were extra units of a call, {r.rows_rejected:,} rejected)")
     for reason, n in r.rejections().items():
@@ -51,15 +57,24 @@ def cmd_add_scenario(args: argparse.Namespace) -> int:
     by name: a different scenario under a name the project already has is refused, naming both, unless
     --replace; the same scenario added again changes nothing."""
     from planner.cli import scenario_paths
+    from planner.project import project_lock
+
+    files, notes = scenario_paths(args.scenarios)
+    with project_lock(args.file):     # a second writer waits: neither's scenarios are lost
+        return _add_scenarios(args, files, notes)
+
+
+def _add_scenarios(args: argparse.Namespace, files: list[Path], notes: list[str]) -> int:
+    from planner.limits import check_scenario_limits
     from planner.project import Project, open_project, scenario_to_toml
     from planner.scenario import load_scenario
 
-    files, notes = scenario_paths(args.scenarios)
     project = open_project(args.file)
     named: dict[str, Path] = {}
     loaded = []
     for f in files:
         s = load_scenario(f)
+        check_scenario_limits(s.raw, str(f))
         if s.name in named:
             raise ProjectError(f"{named[s.name]} and {f} both name their scenario {s.name!r}; give one of them "
                                f"another name (name = \"...\" in the file)")
@@ -108,17 +123,21 @@ def _resolve(project, token: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from planner.jobs import run_in_terminal
-    from planner.project import open_project
+    from planner.project import open_project, store_runs
 
     project = open_project(args.file)
     names = [_resolve(project, t) for t in args.scenarios] if args.scenarios else None
     job = project.run(names, replications=args.replications, seed=args.seed, workers=args.workers,
                       horizon_days=args.horizon_days, scheduler=args.scheduler)
     runs = run_in_terminal(job, "run", quiet=args.quiet)
-    project.save()
-    for saved in runs.values():
+    # Stored into the file as it is now: scenarios another process added meanwhile are kept.
+    notes = store_runs(project, runs)
+    for note in notes:
+        print(f"coplan project run: {note}", file=sys.stderr)
+    stored = [saved for name, saved in runs.items() if project.runs.get(name) is saved]
+    for saved in stored:
         sys.stdout.write(_format_run(saved, current=True))
-    print(f"saved {len(runs)} run{'s' if len(runs) != 1 else ''} in {args.file}")
+    print(f"saved {len(stored)} run{'s' if len(stored) != 1 else ''} in {args.file}")
     return 0
 
 

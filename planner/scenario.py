@@ -19,6 +19,7 @@ import tomli_w
 from optimize.patterns import days_label as _days_label
 from planner.errors import ScenarioError
 from planner.fileio import atomic_write_text
+from planner.limits import check_scenario_limits
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OUTCOMES = ("arrest", "jail_booking", "er_transport")
@@ -730,6 +731,7 @@ def scenario_from_dict(d: dict[str, Any], path: Path | None = None, categories: 
 
     triage = _parse_triage(r, r.table(d, "triage", ""), categories)
 
+    check_scenario_limits(d, where)   # every number in its finite range (planner.limits)
     return Scenario(name=r.string(d, "name", "", path.stem if path else "scenario"),
                     description=r.string(d, "description", "", ""), source=r.string(d, "source", "", ""),
                     data=data, responders=responders, policy=policy, targets=targets, simulation=sim,

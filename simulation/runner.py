@@ -6,8 +6,10 @@ the replications finish change nothing but the wall-clock time.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Generator
+import signal
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -132,9 +134,14 @@ def _on_pool(
     )
     completed = False
     try:
-        pending: dict[Future[ReplicationResult], int] = {
-            executor.submit(_replicate_in_worker, s): i for i, s in enumerate(seeds)
-        }
+        # The workers start at the first submit. Started with Ctrl-C held back, they keep it held back all
+        # their lives: a Ctrl-C at the terminal reaches this process alone, which stops them; and none arrives
+        # while the executor holds its locks.
+        with _sigint_held():
+            pending: dict[Future[ReplicationResult], int] = {
+                executor.submit(_replicate_in_worker, s): i for i, s in enumerate(seeds)
+            }
+            _live.add(executor)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             # Several may finish together: hand them on in replication order.
@@ -143,10 +150,38 @@ def _on_pool(
                 yield i, future.result()
         completed = True
     finally:
-        if completed:
-            executor.shutdown(wait=True)
-        else:
-            _stop_pool(executor)
+        try:
+            if completed:
+                executor.shutdown(wait=True)
+            else:
+                _stop_pool(executor)
+        finally:
+            _live.discard(executor)
+
+
+# Pools with running workers, for kill_workers.
+_live: set[ProcessPoolExecutor] = set()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread (POSIX); a Ctrl-C meanwhile is delivered when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def kill_workers() -> None:
+    """End every pool worker of this process at once (the last resort of a cancel that does not finish)."""
+    for executor in list(_live):
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
 
 
 def _stop_pool(executor: ProcessPoolExecutor) -> None:

@@ -224,3 +224,34 @@ def test_run_arguments_are_checked(kwargs, message):
     arguments = {"replications": 2, "seed": 1, "workers": 1} | kwargs
     with pytest.raises(SimulationError, match=message):
         run_replications(small_config(weeks=0.1), **arguments)
+
+
+def test_pool_workers_hold_back_ctrl_c_and_kill_workers_ends_them():
+    """A Ctrl-C at the terminal reaches the whole process group: the workers keep it held back (this process
+    stops them); kill_workers, the last resort of a stuck cancel, ends them at once."""
+    import os
+    import signal
+
+    from simulation import runner
+
+    config = small_config(weeks=120, keep_records=False)     # each replication takes seconds
+    run = run_replications(config, 6, seed=1, workers=2)
+    first = next(run)
+    assert first.done == 1
+    processes = [p for executor in runner._live for p in executor._processes.values()]
+    assert len(processes) == 2
+    for p in processes:
+        os.kill(p.pid, signal.SIGINT)
+    time.sleep(0.5)
+    assert all(p.is_alive() for p in processes)
+    started = time.perf_counter()
+    runner.kill_workers()
+    with pytest.raises(Exception, match=r"(?i)process|terminated"):
+        for _ in range(6):                                    # a result that came in before the kill
+            next(run)
+    assert time.perf_counter() - started < 5
+    for p in processes:
+        p.join(5)
+    assert not any(p.is_alive() for p in processes)
+    assert runner._live == set()
+    assert multiprocessing.active_children() == []

@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     QApplication.setOrganizationName(settings.ORGANISATION)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     install_excepthook()
+    from ui.worker import install_ctrl_c
+
+    install_ctrl_c(app)   # Ctrl-C in the terminal cancels running jobs and ends the app
 
     from ui.window import SAMPLE_FOLDER, MainWindow
 

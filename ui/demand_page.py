@@ -20,7 +20,7 @@ from planner import charts
 from planner.charts import DAY_NAMES, category_label
 from planner.demand import availability_chart, availability_words, eligible_without_civilian
 from ui.project import offered_load_by_hour
-from ui.widgets import ChartCanvas, page_header
+from ui.widgets import ChartCanvas, page_header, scrolled
 
 if TYPE_CHECKING:
     from ui.project import CallData
@@ -91,7 +91,8 @@ class DemandPage(QWidget):
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(empty)
-        self.stack.addWidget(charts_page)
+        # Five charts and a summary need more height than a small window has: the page scrolls instead.
+        self.stack.addWidget(scrolled(charts_page))
 
         lay = QVBoxLayout(self)
         lay.addWidget(page_header(

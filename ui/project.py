@@ -349,6 +349,7 @@ class ProjectState(QObject):
             project.add_scenario(self.scenario_named(name))
         project.runs = {n: r for n, r in self._runs.items() if n in self._tables}
         project.path = self.path
+        project.disk_state = self.disk_state   # a file another process saved since is not overwritten
         return project
 
     # ------------------------------------------------------------------------------ whole files
@@ -374,6 +375,7 @@ class ProjectState(QObject):
             tables = {NEW_SCENARIO["name"]: copy.deepcopy(NEW_SCENARIO)}
         self._reset(project.name, tables, data=data, stamp=project.imported_at if data else None,
                     runs=dict(project.runs), path=project.path, created_at=project.created_at)
+        self.disk_state = project.disk_state
 
     def _reset(self, name: str, tables: dict[str, dict[str, Any]], *, data: CallData | None = None,
                stamp: dt.datetime | None = None, runs: dict[str, SavedRun] | None = None,
@@ -383,6 +385,7 @@ class ProjectState(QObject):
             scenario_from_dict(table, None, categories())   # refuse before anything changes
         self.generation += 1
         self.name, self.path, self.created_at, self.calls_source = name, path, created_at, calls_source
+        self.disk_state = None
         self._tables, self._current = tables, next(iter(tables))
         self.data, self.stamp, self._runs = data, stamp, dict(runs or {})
         self._scenarios.clear()
@@ -404,6 +407,7 @@ class ProjectState(QObject):
             project.name = target.stem
         project.save(target)
         self.path, self.name, self.created_at = target, project.name, project.created_at
+        self.disk_state = project.disk_state
         self.undo_stack.setClean()
         self.pathChanged.emit()
 

@@ -9,6 +9,8 @@ failed job leaves the caller's state exactly as it was.
 from __future__ import annotations
 
 import queue
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -18,6 +20,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from planner.jobs import Progress
+
+CANCEL_GRACE_SECONDS = 3.0   # after a cancel, how long a job may take to see it before its workers are killed
 
 
 class JobCancelled(Exception):
@@ -62,8 +66,21 @@ class Worker(QRunnable):
         return self
 
     def cancel(self) -> None:
-        """Ask the job to stop at its next step; `cancelled` follows (or `finished`, if it was done)."""
+        """Ask the job to stop at its next step; `cancelled` follows (or `finished`, if it was done).
+        A job still running CANCEL_GRACE_SECONDS later (a long replication on a worker process) has its
+        simulation workers killed, so its step ends and it stops."""
+        if self._cancel.is_set():
+            return
         self._cancel.set()
+        timer = threading.Timer(CANCEL_GRACE_SECONDS, self._stop_workers)
+        timer.daemon = True
+        timer.start()
+
+    def _stop_workers(self) -> None:
+        if not self._done.is_set():
+            runner = sys.modules.get("simulation.runner")
+            if runner is not None:
+                runner.kill_workers()
 
     @property
     def cancel_requested(self) -> bool:
@@ -111,6 +128,11 @@ class Worker(QRunnable):
                 p = next(job)
             except StopIteration as stop:
                 return stop.value, False
+            except Exception:
+                if self._cancel.is_set():    # its workers were stopped under it: that is the cancel
+                    job.close()
+                    return None, True
+                raise
             if p is None:
                 continue
             now = time.monotonic()
@@ -220,3 +242,19 @@ class JobProgress(QWidget):
             return  # an older worker ending after a newer one was bound
         self.worker = None
         self.hide()
+
+
+def install_ctrl_c(app, code: int = 130) -> None:
+    """Ctrl-C in the terminal that started the app cancels every running job (its worker processes
+    stop) and ends the event loop with `code`. Python sees signals only when it runs: a timer wakes it."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    def on_ctrl_c(signum, frame) -> None:
+        for worker in Worker.running():
+            worker.cancel()
+        QCoreApplication.exit(code)
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
