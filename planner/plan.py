@@ -175,6 +175,7 @@ def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
     down = np.zeros((len(cats), len(types)))
     waits = np.zeros(len(cats))
     unit_costs = {k: v.cost for k, v in scenario.downstream.items()}
+    officer_minutes = officer_minutes_per_call(scenario, demand)
     for i, c in enumerate(cats):
         pol = scenario.policy_for(c)
         waits[i] = pol.fallback_wait_minutes
@@ -182,7 +183,7 @@ def mix_input(scenario: Scenario, demand: Demand, bin_minutes: int = 60,
             r = scenario.responders[t]
             mult = pol.on_scene_multiplier.get(t, 1.0)
             if t == FALLBACK_TYPE:
-                busy[i, j] = (r.travel_minutes + demand.on_scene_minutes[c]) * demand.mean_units(c)
+                busy[i, j] = officer_minutes[c]
             elif pol.eligible.get(t, 0.0) > 0:
                 busy[i, j] = r.travel_minutes + demand.on_scene_minutes[c] * mult
                 share[i, j] = pol.eligible[t]

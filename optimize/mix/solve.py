@@ -394,21 +394,21 @@ def greedy_plan(model: MixModel, budget: float, by_ratio: bool) -> dict[int, np.
             nxt = np.where(on_duty[t] < depth, gains[np.arange(d.n_bins), np.minimum(on_duty[t], depth - 1)], 0.0)
             used = {kind.patterns[p].start_minute for p in np.flatnonzero(counts[t])}
             peak = int(on_duty[t].max(initial=0))
-            for p in model.x[t]:
-                raised = int((on_duty[t] + model.cover[t][p]).max(initial=0)) - peak
-                cost = float(model.pattern_costs[t][p]) + kind.overhead_per_vehicle * raised
-                if cost > left + 1e-6:
-                    continue
-                pattern = kind.patterns[p]
-                if kind.max_start_times is not None and pattern.start_minute not in used \
-                        and len(used) >= kind.max_start_times:
-                    continue
-                gain = float(model.cover[t][p] @ nxt)
-                if gain <= 1e-9:
-                    continue
-                score = gain / max(cost, 1e-9) if by_ratio else gain
-                if best is None or score > best[0]:
-                    best = (score, t, p, cost)
+            # Every candidate pattern at once: its extra vehicles, its cost and the hours it adds.
+            cand = np.fromiter(model.x[t], dtype=np.int64)
+            cover = model.cover[t][cand]
+            raised = (on_duty[t] + cover).max(axis=1) - peak
+            cost = model.pattern_costs[t][cand] + kind.overhead_per_vehicle * raised
+            gain = cover @ nxt
+            ok = (cost <= left + 1e-6) & (gain > 1e-9)
+            if kind.max_start_times is not None and len(used) >= kind.max_start_times:
+                ok &= np.array([kind.patterns[p].start_minute in used for p in cand], dtype=bool)
+            if not ok.any():
+                continue
+            score = np.where(ok, gain / np.maximum(cost, 1e-9) if by_ratio else gain, -np.inf)
+            k = int(np.argmax(score))          # the first of equal scores, as the loop over patterns took it
+            if best is None or score[k] > best[0]:
+                best = (float(score[k]), t, int(cand[k]), float(cost[k]))
         if best is None:
             return counts
         _, t, p, cost = best
